@@ -1,0 +1,82 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// CreateAccount stores a new account.
+func (tx *Tx) CreateAccount(ctx context.Context, a *inbox.Account) error {
+	a.CreatedAt, a.UpdatedAt = tx.now, tx.now
+	id, err := tx.insert(ctx, `
+		INSERT INTO accounts (
+			name,
+			email,
+			status,
+			locale,
+			created_at,
+			updated_at
+		) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.Name, a.Email, a.Status, a.Locale, ts(tx.now), ts(tx.now))
+	a.ID = id
+	return err
+}
+
+// FindAccountByID returns one account.
+func (tx *Tx) FindAccountByID(ctx context.Context, id int64) (*inbox.Account, error) {
+	var a inbox.Account
+	var created, updated int64
+	err := tx.queryRow(ctx, `
+		SELECT
+			id,
+			name,
+			email,
+			status,
+			locale,
+			created_at,
+			updated_at
+		FROM accounts
+		WHERE id = ?`, id).Scan(&a.ID, &a.Name, &a.Email, &a.Status, &a.Locale, &created, &updated)
+	if err != nil {
+		return nil, notFound(err, "Account")
+	}
+	a.CreatedAt, a.UpdatedAt = fromTS(created), fromTS(updated)
+	return &a, nil
+}
+
+// nextDisplayID takes the account's next conversation number. The UPDATE
+// locks the account row, so concurrent creators get distinct numbers.
+func (tx *Tx) nextDisplayID(ctx context.Context, accountID int64) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `
+		UPDATE accounts
+		SET conversation_seq = conversation_seq + 1
+		WHERE id = ?
+		RETURNING conversation_seq`, accountID).Scan(&n)
+	if err == sql.ErrNoRows {
+		return 0, inbox.NotFound("Account")
+	}
+	return n, err
+}
+
+// HitRateLimit increments a shared counter and returns its new value.
+func (tx *Tx) HitRateLimit(ctx context.Context, key string, window time.Time) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, `
+		INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
+		RETURNING hits`, key, ts(window)).Scan(&n)
+	if err != nil {
+		return 0, err
+	}
+	// Forget windows that ended long ago, now and then, to keep the table small.
+	if n == 1 {
+		if _, err := tx.exec(ctx, `DELETE FROM rate_limits WHERE key = ? AND window_start < ?`, key, ts(window)); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}

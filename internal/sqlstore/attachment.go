@@ -1,0 +1,139 @@
+package sqlstore
+
+import (
+	"context"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+const attachmentColumns = `
+	a.id,
+	a.account_id,
+	a.name,
+	a.file_key,
+	a.file_size,
+	a.content_type,
+	a.image_width,
+	a.image_height,
+	a.created_at,
+	a.updated_at`
+
+func scanAttachment(s scanner, total *int) (*inbox.Attachment, error) {
+	var a inbox.Attachment
+	var created, updated int64
+	dest := []any{&a.ID, &a.AccountID, &a.Name, &a.FileKey, &a.FileSize, &a.ContentType, &a.ImageWidth, &a.ImageHeight,
+		&created, &updated}
+	if total != nil {
+		dest = append(dest, total)
+	}
+	if err := s.Scan(dest...); err != nil {
+		return nil, err
+	}
+	a.CreatedAt, a.UpdatedAt = fromTS(created), fromTS(updated)
+	a.MessageIDs = []int64{}
+	return &a, nil
+}
+
+// CreateAttachment stores attachment metadata.
+func (tx *Tx) CreateAttachment(ctx context.Context, a *inbox.Attachment) error {
+	a.CreatedAt, a.UpdatedAt = tx.now, tx.now
+	id, err := tx.insert(ctx, `
+		INSERT INTO attachments (
+			account_id,
+			name,
+			file_key,
+			file_size,
+			content_type,
+			image_width,
+			image_height,
+			created_at,
+			updated_at
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.AccountID, a.Name, a.FileKey, a.FileSize, a.ContentType, a.ImageWidth, a.ImageHeight, ts(tx.now), ts(tx.now))
+	a.ID = id
+	if a.MessageIDs == nil {
+		a.MessageIDs = []int64{}
+	}
+	return err
+}
+
+// FindAttachmentByID returns one attachment of the account.
+func (tx *Tx) FindAttachmentByID(ctx context.Context, accountID, id int64) (*inbox.Attachment, error) {
+	a, err := scanAttachment(tx.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.account_id = ? AND a.id = ?`, accountID, id), nil)
+	if err != nil {
+		return nil, notFound(err, "Attachment")
+	}
+	return a, tx.loadAttachmentMessages(ctx, accountID, []*inbox.Attachment{a})
+}
+
+// FindAttachments lists attachments by ascending id.
+func (tx *Tx) FindAttachments(ctx context.Context, accountID int64, f inbox.AttachmentFilter) ([]*inbox.Attachment, int, error) {
+	w := &where{}
+	w.add("a.account_id = ?", accountID)
+	if f.IDs != nil {
+		w.in("a.id", f.IDs)
+	}
+	if f.MessageID != nil {
+		w.add(`EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.account_id = a.account_id
+			AND ma.attachment_id = a.id AND ma.message_id = ?)`, *f.MessageID)
+	}
+	if f.UpdatedSince != nil {
+		w.add("a.updated_at >= ?", ts(*f.UpdatedSince))
+	}
+	countArgs := append([]any(nil), w.args...)
+	countQ := `SELECT COUNT(*) FROM attachments a WHERE ` + w.sql()
+	limit, largs := pageSQL(w, "a.id", f.Page)
+	q := `SELECT ` + attachmentColumns + `, COUNT(*) OVER() FROM attachments a WHERE ` + w.sql() + ` ORDER BY a.id` + limit
+	out, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanAttachment)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, tx.loadAttachmentMessages(ctx, accountID, out)
+}
+
+func (tx *Tx) loadAttachmentMessages(ctx context.Context, accountID int64, as []*inbox.Attachment) error {
+	if len(as) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*inbox.Attachment, len(as))
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		byID[a.ID], ids[i] = a, a.ID
+	}
+	return tx.pairs(ctx, `
+		SELECT attachment_id, message_id
+		FROM message_attachments
+		WHERE account_id = ? AND attachment_id IN (`+placeholders(len(ids))+`)
+		ORDER BY attachment_id, message_id`, append([]any{accountID}, int64Args(ids)...), func(a, m int64) {
+		byID[a].MessageIDs = append(byID[a].MessageIDs, m)
+	})
+}
+
+// UpdateAttachment changes attachment metadata.
+func (tx *Tx) UpdateAttachment(ctx context.Context, accountID, id int64, u inbox.AttachmentUpdate) (*inbox.Attachment, error) {
+	s := &setList{}
+	if u.Name != nil {
+		s.set("name", *u.Name)
+	}
+	if u.FileKey != nil {
+		s.set("file_key", *u.FileKey)
+	}
+	if u.FileSize != nil {
+		s.set("file_size", *u.FileSize)
+	}
+	if u.ContentType != nil {
+		s.set("content_type", *u.ContentType)
+	}
+	if u.ImageWidth != nil {
+		s.set("image_width", *u.ImageWidth)
+	}
+	if u.ImageHeight != nil {
+		s.set("image_height", *u.ImageHeight)
+	}
+	s.set("updated_at", ts(tx.now))
+	res, err := tx.exec(ctx, `UPDATE attachments SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
+	if err := affected(res, err, "Attachment"); err != nil {
+		return nil, err
+	}
+	return tx.FindAttachmentByID(ctx, accountID, id)
+}

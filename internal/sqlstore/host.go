@@ -1,0 +1,203 @@
+package sqlstore
+
+import (
+	"context"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+const hostColumns = `
+	id,
+	account_id,
+	firstname,
+	lastname,
+	email,
+	role,
+	availability,
+	source_id,
+	created_at,
+	updated_at`
+
+func scanHost(s scanner, total *int) (*inbox.Host, error) {
+	var h inbox.Host
+	var created, updated int64
+	dest := []any{&h.ID, &h.AccountID, &h.Firstname, &h.Lastname, &h.Email, &h.Role, &h.Availability,
+		&h.SourceID, &created, &updated}
+	if total != nil {
+		dest = append(dest, total)
+	}
+	if err := s.Scan(dest...); err != nil {
+		return nil, err
+	}
+	h.CreatedAt, h.UpdatedAt = fromTS(created), fromTS(updated)
+	return &h, nil
+}
+
+// CreateHost stores a new host.
+func (tx *Tx) CreateHost(ctx context.Context, h *inbox.Host) error {
+	h.CreatedAt, h.UpdatedAt = tx.now, tx.now
+	id, err := tx.insert(ctx, `
+		INSERT INTO hosts (
+			account_id,
+			firstname,
+			lastname,
+			email,
+			role,
+			availability,
+			source_id,
+			created_at,
+			updated_at
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.AccountID, h.Firstname, h.Lastname, h.Email, h.Role, h.Availability, h.SourceID, ts(tx.now), ts(tx.now))
+	h.ID = id
+	return err
+}
+
+// FindHostByID returns one host of the account.
+func (tx *Tx) FindHostByID(ctx context.Context, accountID, id int64) (*inbox.Host, error) {
+	h, err := scanHost(tx.queryRow(ctx, `SELECT `+hostColumns+` FROM hosts WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	return h, notFound(err, "Host")
+}
+
+// FindHosts lists hosts of the account by ascending id.
+func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter) ([]*inbox.Host, int, error) {
+	w := &where{}
+	w.add("account_id = ?", accountID)
+	if f.IDs != nil {
+		w.in("id", f.IDs)
+	}
+	if f.UpdatedSince != nil {
+		w.add("updated_at >= ?", ts(*f.UpdatedSince))
+	}
+	countArgs := append([]any(nil), w.args...)
+	countQ := `SELECT COUNT(*) FROM hosts WHERE ` + w.sql()
+	limit, largs := pageSQL(w, "id", f.Page)
+	q := `SELECT ` + hostColumns + `, COUNT(*) OVER() FROM hosts WHERE ` + w.sql() + ` ORDER BY id` + limit
+	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanHost)
+}
+
+// UpdateHost changes a host.
+func (tx *Tx) UpdateHost(ctx context.Context, accountID, id int64, u inbox.HostUpdate) (*inbox.Host, error) {
+	s := &setList{}
+	if u.Firstname != nil {
+		s.set("firstname", *u.Firstname)
+	}
+	if u.Lastname != nil {
+		s.set("lastname", *u.Lastname)
+	}
+	if u.Email != nil {
+		s.set("email", *u.Email)
+	}
+	if u.SourceID != nil {
+		s.set("source_id", *u.SourceID)
+	}
+	s.set("updated_at", ts(tx.now))
+	res, err := tx.exec(ctx, `UPDATE hosts SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
+	if err := affected(res, err, "Host"); err != nil {
+		return nil, err
+	}
+	return tx.FindHostByID(ctx, accountID, id)
+}
+
+// CreateInbox stores a new inbox.
+func (tx *Tx) CreateInbox(ctx context.Context, i *inbox.Inbox) error {
+	i.CreatedAt, i.UpdatedAt = tx.now, tx.now
+	id, err := tx.insert(ctx, `
+		INSERT INTO inboxes (
+			account_id,
+			name,
+			channel,
+			reply_window_hours,
+			created_at,
+			updated_at
+		) VALUES (?, ?, ?, ?, ?, ?)`,
+		i.AccountID, i.Name, i.Channel, i.ReplyWindowHours, ts(tx.now), ts(tx.now))
+	i.ID = id
+	return err
+}
+
+const inboxColumns = `
+	id,
+	account_id,
+	name,
+	channel,
+	reply_window_hours,
+	created_at,
+	updated_at`
+
+func scanInbox(s scanner) (*inbox.Inbox, error) {
+	var i inbox.Inbox
+	var created, updated int64
+	if err := s.Scan(&i.ID, &i.AccountID, &i.Name, &i.Channel, &i.ReplyWindowHours, &created, &updated); err != nil {
+		return nil, err
+	}
+	i.CreatedAt, i.UpdatedAt = fromTS(created), fromTS(updated)
+	return &i, nil
+}
+
+// FindInboxByID returns one inbox of the account.
+func (tx *Tx) FindInboxByID(ctx context.Context, accountID, id int64) (*inbox.Inbox, error) {
+	i, err := scanInbox(tx.queryRow(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE account_id = ? AND id = ?`, accountID, id))
+	return i, notFound(err, "Inbox")
+}
+
+// FindInboxByChannel returns the account's oldest inbox of a channel.
+func (tx *Tx) FindInboxByChannel(ctx context.Context, accountID int64, channel string) (*inbox.Inbox, error) {
+	i, err := scanInbox(tx.queryRow(ctx, `
+		SELECT `+inboxColumns+`
+		FROM inboxes
+		WHERE account_id = ? AND channel = ?
+		ORDER BY id
+		LIMIT 1`, accountID, channel))
+	return i, notFound(err, "Inbox")
+}
+
+// FindInboxes lists the account's inboxes.
+func (tx *Tx) FindInboxes(ctx context.Context, accountID int64) ([]*inbox.Inbox, error) {
+	rows, err := tx.query(ctx, `SELECT `+inboxColumns+` FROM inboxes WHERE account_id = ? ORDER BY id`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*inbox.Inbox
+	for rows.Next() {
+		i, err := scanInbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	return out, rows.Err()
+}
+
+// AddInboxMember makes a host a member of an inbox (idempotent).
+func (tx *Tx) AddInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error {
+	_, err := tx.exec(ctx, `
+		INSERT INTO inbox_members (account_id, inbox_id, host_id) VALUES (?, ?, ?)
+		ON CONFLICT (account_id, host_id, inbox_id) DO NOTHING`, accountID, inboxID, hostID)
+	return err
+}
+
+// FindMemberInboxIDs lists the inboxes a host belongs to.
+func (tx *Tx) FindMemberInboxIDs(ctx context.Context, accountID, hostID int64) ([]int64, error) {
+	return tx.ids(ctx, `SELECT inbox_id FROM inbox_members WHERE account_id = ? AND host_id = ? ORDER BY inbox_id`, accountID, hostID)
+}
+
+// ids runs a query that selects one integer column.
+func (tx *Tx) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+

@@ -1,0 +1,239 @@
+// Package sqlstore is the single SQL implementation of inbox.Store for both
+// SQLite (embedded default) and PostgreSQL. Queries are written in the subset
+// both engines share; the few differences sit in dialect.go.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+)
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+var _ inbox.Store = (*Store)(nil)
+
+// Store is the SQL store. Open one with Open.
+type Store struct {
+	engine engine
+	// write serves read-write transactions. On SQLite it holds one connection,
+	// so writers queue in the pool instead of failing with SQLITE_BUSY.
+	write *sql.DB
+	// read serves read-only transactions; on PostgreSQL it is the same pool.
+	read *sql.DB
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+	// MaxRetries bounds how often Update reruns a transaction the engine
+	// asked to retry.
+	MaxRetries int
+}
+
+// Open connects to dsn, applies pending migrations and returns the store.
+// A dsn starting with postgres:// or postgresql:// selects PostgreSQL; any
+// other value is a SQLite file path (its directory is created).
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s := &Store{Now: time.Now, MaxRetries: 10}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s.engine = enginePostgres
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s.write, s.read = db, db
+	} else {
+		s.engine = engineSQLite
+		if err := s.openSQLite(dsn); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(path string) error {
+	if path == "" {
+		return errors.New("empty SQLite path")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	// WAL lets readers run beside the writer; synchronous=FULL makes every
+	// acknowledged commit durable; the busy timeout absorbs other processes.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	s.write, s.read = w, r
+	return nil
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return string(s.engine) }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return err
+	}
+	if s.read != s.write {
+		return s.read.PingContext(ctx)
+	}
+	return nil
+}
+
+// Close closes the connection pools.
+func (s *Store) Close() error {
+	var err error
+	if s.read != nil && s.read != s.write {
+		err = s.read.Close()
+	}
+	if s.write != nil {
+		if e := s.write.Close(); e != nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Update runs fn in a read-write transaction, retrying it when the engine
+// reports a transient conflict.
+func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = s.run(ctx, s.write, false, fn)
+		if err == nil || !retryable(err) || attempt >= s.MaxRetries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 2 * time.Millisecond):
+		}
+	}
+	if retryable(err) {
+		return inbox.Errorf(inbox.ECONFLICT, "The database is busy; try again.")
+	}
+	return err
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(ctx context.Context, fn func(inbox.Tx) error) error {
+	return s.run(ctx, s.read, true, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbox.Tx) error) error {
+	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && s.engine == enginePostgres})
+	if err != nil {
+		return normalize(err)
+	}
+	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: !readOnly}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return normalize(err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return normalize(err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations of the engine that are not yet
+// recorded, each in its own transaction, in lexical order.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := MigrationNames(string(s.engine))
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := s.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) migrateFile(ctx context.Context, name string) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.engine == enginePostgres {
+		// Serialise concurrent nodes migrating the same database.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7283001)`); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, rebind(s.engine, `SELECT COUNT(*) FROM migrations WHERE name = ?`), name).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return nil
+	}
+	buf, err := fs.ReadFile(migrationsFS, "migrations/"+string(s.engine)+"/"+name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(buf)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, rebind(s.engine, `INSERT INTO migrations (name) VALUES (?)`), name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// MigrationNames lists the migration files of an engine in the order they apply.
+func MigrationNames(engine string) ([]string, error) {
+	entries, err := fs.ReadDir(migrationsFS, "migrations/"+engine)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}

@@ -1,0 +1,152 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+func scopesText(ss inbox.Scopes) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = string(s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func parseScopes(s string) inbox.Scopes {
+	var out inbox.Scopes
+	for _, f := range strings.Fields(s) {
+		out = append(out, inbox.Scope(f))
+	}
+	return out
+}
+
+// CreateApplication stores an OAuth application.
+func (tx *Tx) CreateApplication(ctx context.Context, a *inbox.Application) error {
+	a.CreatedAt, a.UpdatedAt = tx.now, tx.now
+	id, err := tx.insert(ctx, `
+		INSERT INTO applications (
+			account_id,
+			name,
+			client_id,
+			secret_hash,
+			scopes,
+			redirect_uri,
+			created_at,
+			updated_at
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.AccountID, a.Name, a.ClientID, a.SecretHash, scopesText(a.Scopes), a.RedirectURI, ts(tx.now), ts(tx.now))
+	a.ID = id
+	return err
+}
+
+const applicationColumns = `
+	id,
+	account_id,
+	name,
+	client_id,
+	secret_hash,
+	scopes,
+	redirect_uri,
+	created_at,
+	updated_at`
+
+func scanApplication(s scanner) (*inbox.Application, error) {
+	var a inbox.Application
+	var scopes string
+	var created, updated int64
+	if err := s.Scan(&a.ID, &a.AccountID, &a.Name, &a.ClientID, &a.SecretHash, &scopes, &a.RedirectURI, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.Scopes = parseScopes(scopes)
+	a.CreatedAt, a.UpdatedAt = fromTS(created), fromTS(updated)
+	return &a, nil
+}
+
+// FindApplicationByID returns one application of the account.
+func (tx *Tx) FindApplicationByID(ctx context.Context, accountID, id int64) (*inbox.Application, error) {
+	a, err := scanApplication(tx.queryRow(ctx, `SELECT `+applicationColumns+` FROM applications WHERE account_id = ? AND id = ?`, accountID, id))
+	return a, notFound(err, "Application")
+}
+
+// FindApplicationByClientID returns the application with that public client id.
+func (tx *Tx) FindApplicationByClientID(ctx context.Context, clientID string) (*inbox.Application, error) {
+	a, err := scanApplication(tx.queryRow(ctx, `SELECT `+applicationColumns+` FROM applications WHERE client_id = ?`, clientID))
+	return a, notFound(err, "Application")
+}
+
+// CreateAccessToken stores a token (hashes only).
+func (tx *Tx) CreateAccessToken(ctx context.Context, t *inbox.AccessToken) error {
+	t.CreatedAt = tx.now
+	var refresh any
+	if len(t.RefreshHash) > 0 {
+		refresh = t.RefreshHash
+	}
+	id, err := tx.insert(ctx, `
+		INSERT INTO access_tokens (
+			account_id,
+			kind,
+			application_id,
+			host_id,
+			token_hash,
+			refresh_hash,
+			scopes,
+			expires_at,
+			revoked_at,
+			created_at
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.AccountID, t.Kind, t.ApplicationID, t.HostID, t.TokenHash, refresh, scopesText(t.Scopes), tsp(t.ExpiresAt),
+		tsp(t.RevokedAt), ts(tx.now))
+	t.ID = id
+	return err
+}
+
+const tokenColumns = `
+	id,
+	account_id,
+	kind,
+	application_id,
+	host_id,
+	token_hash,
+	refresh_hash,
+	scopes,
+	expires_at,
+	revoked_at,
+	created_at`
+
+func (tx *Tx) findToken(ctx context.Context, column string, hash []byte) (*inbox.AccessToken, error) {
+	var t inbox.AccessToken
+	var scopes string
+	var expires, revoked sql.NullInt64
+	var created int64
+	err := tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM access_tokens WHERE `+column+` = ?`, hash).Scan(
+		&t.ID, &t.AccountID, &t.Kind, &t.ApplicationID, &t.HostID, &t.TokenHash, &t.RefreshHash, &scopes,
+		&expires, &revoked, &created)
+	if err != nil {
+		return nil, notFound(err, "Access token")
+	}
+	t.Scopes = parseScopes(scopes)
+	t.ExpiresAt, t.RevokedAt, t.CreatedAt = fromNullTS(expires), fromNullTS(revoked), fromTS(created)
+	return &t, nil
+}
+
+// FindAccessTokenByHash looks a token up by the hash of its value.
+func (tx *Tx) FindAccessTokenByHash(ctx context.Context, hash []byte) (*inbox.AccessToken, error) {
+	return tx.findToken(ctx, "token_hash", hash)
+}
+
+// FindAccessTokenByRefreshHash looks a token up by the hash of its refresh token.
+func (tx *Tx) FindAccessTokenByRefreshHash(ctx context.Context, hash []byte) (*inbox.AccessToken, error) {
+	return tx.findToken(ctx, "refresh_hash", hash)
+}
+
+// RevokeAccessToken marks a token revoked; its refresh token stops working too.
+func (tx *Tx) RevokeAccessToken(ctx context.Context, accountID, id int64) error {
+	res, err := tx.exec(ctx, `
+		UPDATE access_tokens SET revoked_at = ?
+		WHERE account_id = ? AND id = ? AND revoked_at IS NULL`, ts(tx.now), accountID, id)
+	return affected(res, err, "Access token")
+}

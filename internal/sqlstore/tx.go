@@ -1,0 +1,201 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+var _ inbox.Tx = (*Tx)(nil)
+
+// Tx is one database transaction with a fixed "now".
+type Tx struct {
+	tx       *sql.Tx
+	engine   engine
+	now      time.Time
+	writable bool
+}
+
+// Now returns the transaction's time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, rebind(tx.engine, q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, rebind(tx.engine, q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, rebind(tx.engine, q), args...)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// affected returns ENOTFOUND when an UPDATE or DELETE matched no row.
+func affected(res sql.Result, err error, kind string) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return inbox.NotFound(kind)
+	}
+	return nil
+}
+
+// notFound maps sql.ErrNoRows to a domain ENOTFOUND for the kind of record.
+func notFound(err error, kind string) error {
+	if err == sql.ErrNoRows {
+		return inbox.NotFound(kind)
+	}
+	return err
+}
+
+// Times are stored as Unix microseconds.
+func ts(t time.Time) int64 { return t.UnixMicro() }
+
+func tsp(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromTS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullTS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromTS(v.Int64)
+	return &t
+}
+
+// jsonText encodes attributes for a TEXT column; nil becomes {}.
+func jsonText(a inbox.Attributes) string {
+	if len(a) == 0 {
+		return "{}"
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+func parseAttrs(s string) inbox.Attributes {
+	a := inbox.Attributes{}
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &a)
+	}
+	return a
+}
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	if n <= 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func int64Args(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// where accumulates AND-ed conditions and their arguments; it is the small
+// builder the dynamic listings use.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) in(column string, ids []int64) {
+	w.add(column+" IN ("+placeholders(len(ids))+")", int64Args(ids)...)
+}
+
+func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
+
+// pageSQL returns the LIMIT/OFFSET clause of a page with its arguments, and
+// adds the keyset condition to w.
+func pageSQL(w *where, column string, p inbox.Page) (string, []any) {
+	if p.AfterID > 0 {
+		w.add(column+" > ?", p.AfterID)
+	}
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if p.AfterID > 0 || p.Offset <= 0 {
+		return " LIMIT ?", []any{limit}
+	}
+	return " LIMIT ? OFFSET ?", []any{limit, p.Offset}
+}
+
+// scanner is what *sql.Row and *sql.Rows share.
+type scanner interface{ Scan(dest ...any) error }
+
+// list runs a listing query that selects COUNT(*) OVER() as its last column
+// and returns the records and the total. When the page is past the end it
+// counts separately, so the total is right on empty pages too.
+func list[T any](ctx context.Context, tx *Tx, q string, args []any, countQ string, countArgs []any,
+	scan func(scanner, *int) (T, error)) ([]T, int, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []T
+	total := 0
+	for rows.Next() {
+		v, err := scan(rows, &total)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if len(out) == 0 {
+		if err := tx.queryRow(ctx, countQ, countArgs...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
+}
+
+// setList accumulates "column = ?" assignments of an UPDATE.
+type setList struct {
+	cols []string
+	args []any
+}
+
+func (s *setList) set(col string, v any) {
+	s.cols = append(s.cols, col+" = ?")
+	s.args = append(s.args, v)
+}
+
+func (s *setList) sql() string { return strings.Join(s.cols, ", ") }

@@ -1,0 +1,157 @@
+package inbox
+
+import (
+	"context"
+	"time"
+)
+
+// Store is inboxd's persistence. internal/app is its only caller.
+//
+// Update runs fn in a read-write transaction and commits it when fn returns
+// nil; any error rolls everything back, so a failed request leaves nothing
+// half-written. The store may run fn more than once when the engine asks for a
+// retry (SQLite busy, PostgreSQL serialization failure), so fn must have no
+// side effects outside tx. View runs fn in a read-only transaction.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is one transaction. Every method is scoped by account id; a record of
+// another account is reported exactly like a missing one (ENOTFOUND). Find*ByID
+// methods return ENOTFOUND, never (nil, nil). List methods return the page of
+// records and the total number of matches.
+type Tx interface {
+	// Now is the transaction's fixed time; every timestamp it writes uses it.
+	Now() time.Time
+
+	CreateAccount(ctx context.Context, a *Account) error
+	FindAccountByID(ctx context.Context, id int64) (*Account, error)
+
+	CreateHost(ctx context.Context, h *Host) error
+	FindHostByID(ctx context.Context, accountID, id int64) (*Host, error)
+	FindHosts(ctx context.Context, accountID int64, f HostFilter) ([]*Host, int, error)
+	UpdateHost(ctx context.Context, accountID, id int64, u HostUpdate) (*Host, error)
+
+	CreateClient(ctx context.Context, c *Client) error
+	FindClientByID(ctx context.Context, accountID, id int64) (*Client, error)
+	FindClients(ctx context.Context, accountID int64, f ClientFilter) ([]*Client, int, error)
+	UpdateClient(ctx context.Context, accountID, id int64, u ClientUpdate) (*Client, error)
+
+	CreateInbox(ctx context.Context, i *Inbox) error
+	FindInboxByID(ctx context.Context, accountID, id int64) (*Inbox, error)
+	// FindInboxByChannel returns the account's oldest inbox of that channel.
+	FindInboxByChannel(ctx context.Context, accountID int64, channel string) (*Inbox, error)
+	FindInboxes(ctx context.Context, accountID int64) ([]*Inbox, error)
+	AddInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error
+	// FindMemberInboxIDs lists the inboxes a host is a member of.
+	FindMemberInboxIDs(ctx context.Context, accountID, hostID int64) ([]int64, error)
+
+	CreateSource(ctx context.Context, s *Source) error
+	FindSourceByID(ctx context.Context, accountID, id int64) (*Source, error)
+	FindSources(ctx context.Context, accountID int64, f ListFilter) ([]*Source, int, error)
+	UpdateSource(ctx context.Context, accountID, id int64, u SourceUpdate) (*Source, error)
+
+	CreateBooking(ctx context.Context, b *Booking) error
+	FindBookingByID(ctx context.Context, accountID, id int64) (*Booking, error)
+	FindBookings(ctx context.Context, accountID int64, f ListFilter) ([]*Booking, int, error)
+	UpdateBooking(ctx context.Context, accountID, id int64, u BookingUpdate) (*Booking, error)
+	// FindBookingConversationIDs returns, per booking id, the linked conversations.
+	FindBookingConversationIDs(ctx context.Context, accountID int64, bookingIDs []int64) (map[int64][]int64, error)
+
+	CreateInquiry(ctx context.Context, q *Inquiry) error
+	FindInquiryByID(ctx context.Context, accountID, id int64) (*Inquiry, error)
+	FindInquiries(ctx context.Context, accountID int64, f ListFilter) ([]*Inquiry, int, error)
+	UpdateInquiry(ctx context.Context, accountID, id int64, u InquiryUpdate) (*Inquiry, error)
+
+	// CreateConversation assigns ID, DisplayID (the account's next number) and
+	// timestamps, and stores the labels.
+	CreateConversation(ctx context.Context, c *Conversation) error
+	FindConversationByID(ctx context.Context, accountID, id int64) (*Conversation, error)
+	FindConversationByDisplayID(ctx context.Context, accountID, displayID int64) (*Conversation, error)
+	FindConversations(ctx context.Context, accountID int64, f ConversationFilter) ([]*Conversation, int, error)
+	// CountConversations returns Chatwoot's list counters for the filter
+	// (whose assignee fields are ignored); mineHostID is the caller.
+	CountConversations(ctx context.Context, accountID int64, f ConversationFilter, mineHostID int64) (ConversationCounts, error)
+	UpdateConversation(ctx context.Context, accountID, id int64, u ConversationUpdate) (*Conversation, error)
+	// SetConversationLabels replaces the label list (order kept, duplicates dropped).
+	SetConversationLabels(ctx context.Context, accountID, id int64, labels []string) error
+	// DeleteConversation removes the conversation with its participants and
+	// messages and records tombstones for all of them.
+	DeleteConversation(ctx context.Context, accountID, id int64) error
+	ConnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error
+	DisconnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error
+	// FindConversationLinks returns, per conversation id, its linked ids.
+	FindConversationLinks(ctx context.Context, accountID int64, ids []int64) (map[int64]*ConversationLinks, error)
+	// FindConversationStats returns, per conversation id, its read state.
+	FindConversationStats(ctx context.Context, accountID int64, ids []int64) (map[int64]*ConversationStats, error)
+
+	CreateParticipant(ctx context.Context, p *Participant) error
+	FindParticipantByID(ctx context.Context, accountID, id int64) (*Participant, error)
+	FindParticipants(ctx context.Context, accountID int64, f ParticipantFilter) ([]*Participant, int, error)
+	UpdateParticipant(ctx context.Context, accountID, id int64, u ParticipantUpdate) (*Participant, error)
+	// SetHostReadAt sets read_at of every host participant of a conversation.
+	SetHostReadAt(ctx context.Context, accountID, conversationID int64, t *time.Time) error
+	DeleteParticipant(ctx context.Context, accountID, id int64) error
+
+	CreateMessage(ctx context.Context, m *Message) error
+	FindMessageByID(ctx context.Context, accountID, id int64) (*Message, error)
+	FindMessages(ctx context.Context, accountID int64, f MessageFilter) ([]*Message, int, error)
+	UpdateMessage(ctx context.Context, accountID, id int64, u MessageUpdate) (*Message, error)
+	// FindLatestMessages returns, per conversation id, the newest message
+	// (any kind) and the newest non-activity message.
+	FindLatestMessages(ctx context.Context, accountID int64, ids []int64) (map[int64][2]*Message, error)
+
+	CreateAttachment(ctx context.Context, a *Attachment) error
+	FindAttachmentByID(ctx context.Context, accountID, id int64) (*Attachment, error)
+	FindAttachments(ctx context.Context, accountID int64, f AttachmentFilter) ([]*Attachment, int, error)
+	UpdateAttachment(ctx context.Context, accountID, id int64, u AttachmentUpdate) (*Attachment, error)
+
+	CreateApplication(ctx context.Context, a *Application) error
+	FindApplicationByID(ctx context.Context, accountID, id int64) (*Application, error)
+	// FindApplicationByClientID looks an application up by its public client
+	// id, across accounts (the token endpoint has no account yet).
+	FindApplicationByClientID(ctx context.Context, clientID string) (*Application, error)
+	CreateAccessToken(ctx context.Context, t *AccessToken) error
+	// FindAccessTokenByHash looks a token up by its hash, across accounts.
+	FindAccessTokenByHash(ctx context.Context, hash []byte) (*AccessToken, error)
+	FindAccessTokenByRefreshHash(ctx context.Context, hash []byte) (*AccessToken, error)
+	RevokeAccessToken(ctx context.Context, accountID, id int64) error
+
+	CreateEvent(ctx context.Context, e *Event) error
+	FindEvents(ctx context.Context, accountID int64, afterID int64, limit int) ([]*Event, error)
+
+	// FindDeletedIDs lists ids of records of one resource deleted at or after since.
+	FindDeletedIDs(ctx context.Context, accountID int64, resource string, since time.Time) ([]int64, error)
+
+	// FindIdempotencyKey returns ENOTFOUND when the key was never used.
+	FindIdempotencyKey(ctx context.Context, accountID int64, key string) (*IdempotencyRecord, error)
+	// CreateIdempotencyKey returns ECONFLICT when the key exists.
+	CreateIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
+
+	// HitRateLimit adds one hit to the counter of key in the window starting
+	// at window and returns the new count. Counters are shared by every node.
+	HitRateLimit(ctx context.Context, key string, window time.Time) (int, error)
+}
+
+// Resources that keep tombstones.
+const (
+	ResourceConversations = "conversations"
+	ResourceParticipants  = "participants"
+	ResourceMessages      = "messages"
+)
+
+// IdempotencyRecord remembers the response to a POST sent with an
+// Idempotency-Key header.
+type IdempotencyRecord struct {
+	AccountID   int64
+	Key         string
+	RequestHash string
+	Status      int
+	Header      string
+	Body        []byte
+	CreatedAt   time.Time
+}
