@@ -147,6 +147,26 @@ type Principal struct {
 	ApplicationID *int64
 	Host          *Host // set for personal tokens
 	Scopes        Scopes
+	// Name is how activity lines name the actor: the host's name or the
+	// application's name.
+	Name string
+}
+
+// ActorType returns the creator type recorded on records this principal writes.
+func (p *Principal) ActorType() string {
+	if p.Host != nil {
+		return CreatorUser
+	}
+	return CreatorApplication
+}
+
+// ActorID returns the creator id recorded on records this principal writes.
+func (p *Principal) ActorID() *int64 {
+	if p.Host != nil {
+		id := p.Host.ID
+		return &id
+	}
+	return p.ApplicationID
 }
 
 // IsAdmin reports whether the principal sees the whole account: applications

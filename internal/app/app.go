@@ -1,0 +1,182 @@
+// Package app holds every use case of inboxd: tenancy, roles and scopes,
+// validation, state transitions, transaction boundaries and events. It is the
+// only caller of the store. Both wire dialects call it and translate; neither
+// decides a rule.
+//
+// API methods read the caller from the context (inbox.PrincipalFromContext)
+// and act inside the caller's account. Admin methods (used by the CLI) take the
+// account id explicitly.
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// FileStore keeps attachment bytes, addressed by content.
+type FileStore interface {
+	// Put stores data and returns its key (hex SHA-256).
+	Put(ctx context.Context, data []byte) (string, error)
+	// Open returns the bytes stored under key; ENOTFOUND if none.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// Fetcher downloads a remote file for remote_file_url. Implementations must
+// refuse loopback, private and link-local destinations.
+type Fetcher interface {
+	Fetch(ctx context.Context, url string, maxBytes int64) (data []byte, contentType string, err error)
+}
+
+// Deps are what App needs.
+type Deps struct {
+	Store   inbox.Store
+	Files   FileStore
+	Fetcher Fetcher
+	Logger  *slog.Logger
+	// RateLimit is the number of BookingSync API requests allowed per
+	// application and account per clock hour; 0 disables the limit.
+	RateLimit int
+	// TokenLifetime is how long OAuth access tokens live (default 2 h).
+	TokenLifetime time.Duration
+}
+
+// App is the application layer.
+type App struct {
+	store         inbox.Store
+	files         FileStore
+	fetcher       Fetcher
+	log           *slog.Logger
+	rateLimit     int
+	tokenLifetime time.Duration
+}
+
+// New returns an App.
+func New(d Deps) *App {
+	a := &App{store: d.Store, files: d.Files, fetcher: d.Fetcher, log: d.Logger, rateLimit: d.RateLimit,
+		tokenLifetime: d.TokenLifetime}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.tokenLifetime <= 0 {
+		a.tokenLifetime = 2 * time.Hour
+	}
+	return a
+}
+
+// Ping checks that the database answers.
+func (a *App) Ping(ctx context.Context) error { return a.store.Ping(ctx) }
+
+// RateLimit returns the configured hourly request limit (0: none).
+func (a *App) RateLimit() int { return a.rateLimit }
+
+// principal returns the caller or EUNAUTHORIZED.
+func principal(ctx context.Context) (*inbox.Principal, error) {
+	p := inbox.PrincipalFromContext(ctx)
+	if p == nil {
+		return nil, inbox.Errorf(inbox.EUNAUTHORIZED, "Authentication required.")
+	}
+	return p, nil
+}
+
+// require checks the caller holds a scope. Personal tokens act as their host
+// and carry every inbox scope their role allows.
+func require(ctx context.Context, s inbox.Scope) (*inbox.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Host == nil && !p.Scopes.Has(s) {
+		return nil, inbox.Errorf(inbox.EFORBIDDEN, "The access token lacks the %s scope.", s)
+	}
+	return p, nil
+}
+
+// visibleInboxes returns nil when the caller sees every inbox of the account,
+// or the inboxes an agent is a member of.
+func visibleInboxes(ctx context.Context, tx inbox.Tx, p *inbox.Principal) ([]int64, error) {
+	if p.IsAdmin() {
+		return nil, nil
+	}
+	return tx.FindMemberInboxIDs(ctx, p.AccountID, p.Host.ID)
+}
+
+// canSeeInbox reports whether the caller may act on conversations of an inbox.
+func canSeeInbox(ctx context.Context, tx inbox.Tx, p *inbox.Principal, inboxID int64) (bool, error) {
+	ids, err := visibleInboxes(ctx, tx, p)
+	if err != nil || ids == nil {
+		return err == nil, err
+	}
+	for _, id := range ids {
+		if id == inboxID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// errNotPermitted is the answer when an agent reaches outside its inboxes.
+func errNotPermitted() error {
+	return inbox.Errorf(inbox.EFORBIDDEN, "You are not authorized to do this action")
+}
+
+// emit writes an event to the outbox inside tx.
+func emit(ctx context.Context, tx inbox.Tx, p *inbox.Principal, e inbox.Event) error {
+	if p != nil {
+		e.ActorType, e.ActorID = p.ActorType(), p.ActorID()
+	}
+	return tx.CreateEvent(ctx, &e)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// invalidRef is the validation error for an unknown or foreign reference.
+func invalidRef(field string) error { return inbox.FieldError(field, inbox.MsgInvalid) }
+
+// asInvalid turns ENOTFOUND from a reference lookup into a 422 on field.
+func asInvalid(err error, field string) error {
+	if inbox.ErrorCode(err) == inbox.ENOTFOUND {
+		return invalidRef(field)
+	}
+	return err
+}
+
+// viewAs runs fn in a read transaction for a caller holding scope s.
+func viewAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(inbox.Tx, *inbox.Principal) (T, error)) (T, error) {
+	var out T
+	p, err := require(ctx, s)
+	if err != nil {
+		return out, err
+	}
+	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
+		out, err = fn(tx, p)
+		return err
+	})
+	return out, err
+}
+
+// updateAs runs fn in a write transaction for a caller holding scope s.
+func updateAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(inbox.Tx, *inbox.Principal) (T, error)) (T, error) {
+	var out T
+	p, err := require(ctx, s)
+	if err != nil {
+		return out, err
+	}
+	err = a.store.Update(ctx, func(tx inbox.Tx) (err error) {
+		out, err = fn(tx, p)
+		return err
+	})
+	return out, err
+}
+
+// Listing is a page of records with the total number of matches.
+type Listing[T any] struct {
+	Items []T
+	Total int
+}
+
+// zeroTime is the earliest time the store can hold.
+var zeroTime = time.Unix(0, 0).UTC()

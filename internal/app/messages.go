@@ -1,0 +1,443 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// MessageCreate is a request to post a message.
+type MessageCreate struct {
+	ConversationID int64
+	// The sender is, in order of precedence: SenderParticipantID (a
+	// participant of the conversation), the conversation's contact when
+	// AsContact is set, or else the calling host.
+	SenderParticipantID *int64
+	AsContact           bool
+	Template            bool // a template message (Chatwoot message_type 3)
+	Content             *string
+	ContentType         string
+	ContentAttributes   inbox.Attributes
+	AdditionalAttributes inbox.Attributes
+	Origin              string
+	Channel             string
+	Visibility          string // "" means external
+	SourceID            string
+	EchoID              string
+	SentAt              *time.Time
+	AttachmentIDs       []int64
+	Files               []inbox.FileUpload
+}
+
+// validateMessageInput checks what can be checked before touching the store.
+func validateMessageInput(in *MessageCreate) error {
+	if in.Content != nil && len(*in.Content) > inbox.MaxContentLength {
+		return inbox.FieldError("content", "is too long (maximum is 150000 characters)")
+	}
+	if len(in.Files) > 15 {
+		return inbox.FieldError("attachments", "too many files (maximum is 15)")
+	}
+	for _, f := range in.Files {
+		if len(f.Data) > inbox.MaxAttachmentSize {
+			return inbox.FieldError("attachments", "file is too large (maximum is 10 MB)")
+		}
+	}
+	return nil
+}
+
+// CreateMessage posts a message to a conversation.
+func (a *App) CreateMessage(ctx context.Context, in MessageCreate) (*inbox.Message, error) {
+	p, err := require(ctx, inbox.ScopeInboxWrite)
+	if err != nil {
+		return nil, err
+	}
+	if err := validateMessageInput(&in); err != nil {
+		return nil, err
+	}
+	// Files go to the content-addressed store before the transaction: a
+	// rolled-back message leaves at most an unreferenced blob, never a record
+	// pointing at a missing file.
+	keys, err := a.putFiles(ctx, in.Files)
+	if err != nil {
+		return nil, err
+	}
+	var m *inbox.Message
+	err = a.store.Update(ctx, func(tx inbox.Tx) error {
+		for i, f := range in.Files {
+			att, err := newAttachment(p.AccountID, f, keys[i])
+			if err != nil {
+				return err
+			}
+			if err := tx.CreateAttachment(ctx, att); err != nil {
+				return err
+			}
+			in.AttachmentIDs = append(in.AttachmentIDs, att.ID)
+		}
+		m, err = a.createMessage(ctx, tx, p, in)
+		return err
+	})
+	return m, err
+}
+
+// createMessage runs inside a transaction: it resolves the sender, stores the
+// message and applies its effects on the conversation and the sender.
+func (a *App) createMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal, in MessageCreate) (*inbox.Message, error) {
+	c, err := tx.FindConversationByID(ctx, p.AccountID, in.ConversationID)
+	if err != nil {
+		return nil, asInvalid(err, "conversation_id")
+	}
+	if ok, err := canSeeInbox(ctx, tx, p, c.InboxID); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, errNotPermitted()
+	}
+	sender, err := a.resolveSender(ctx, tx, p, c, in)
+	if err != nil {
+		return nil, err
+	}
+	m := &inbox.Message{
+		AccountID: p.AccountID, ConversationID: c.ID, SenderID: &sender.ID, ContentType: in.ContentType,
+		ContentAttributes: in.ContentAttributes.Clone(), AdditionalAttributes: in.AdditionalAttributes.Clone(),
+		Origin: in.Origin, Channel: in.Channel, Visibility: in.Visibility, Status: inbox.DeliverySent,
+		SourceID: in.SourceID, EchoID: in.EchoID, SentAt: in.SentAt, AttachmentIDs: in.AttachmentIDs,
+		CreatedByType: p.ActorType(), CreatedByID: p.ActorID(),
+	}
+	if in.Content != nil {
+		m.Content, m.HasContent = *in.Content, true
+	}
+	if m.ContentType == "" {
+		m.ContentType = "text"
+	}
+	if m.Visibility == "" {
+		m.Visibility = inbox.VisibilityExternal
+	}
+	switch {
+	case sender.MemberType == inbox.MemberClient:
+		m.Kind = inbox.KindIncoming
+	case in.Template:
+		m.Kind = inbox.KindTemplate
+	default:
+		m.Kind = inbox.KindOutgoing
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if m.Private() && sender.MemberType == inbox.MemberClient {
+		return nil, inbox.FieldError("visibility", "internal is not allowed for a message sent by a client")
+	}
+	if m.Private() && m.Channel != "" {
+		return nil, inbox.FieldError("visibility", "internal is not allowed for a message relayed to a channel")
+	}
+	for _, id := range m.AttachmentIDs {
+		if _, err := tx.FindAttachmentByID(ctx, p.AccountID, id); err != nil {
+			return nil, asInvalid(err, "attachment_ids")
+		}
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := a.afterMessage(ctx, tx, p, c, sender, m); err != nil {
+		return nil, err
+	}
+	return tx.FindMessageByID(ctx, p.AccountID, m.ID)
+}
+
+// resolveSender finds (or, for hosts and the contact, creates) the sender
+// participant. Every message has one, so it shows in both dialects.
+func (a *App) resolveSender(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *inbox.Conversation, in MessageCreate) (*inbox.Participant, error) {
+	switch {
+	case in.SenderParticipantID != nil:
+		s, err := tx.FindParticipantByID(ctx, p.AccountID, *in.SenderParticipantID)
+		if err != nil {
+			return nil, asInvalid(err, "sender_id")
+		} else if s.ConversationID != c.ID {
+			return nil, invalidRef("sender_id")
+		}
+		return s, nil
+	case in.AsContact:
+		if c.ClientID == nil {
+			return nil, inbox.FieldError("message_type", "incoming messages need a conversation with a contact")
+		}
+		box, err := tx.FindInboxByID(ctx, p.AccountID, c.InboxID)
+		if err != nil {
+			return nil, err
+		} else if box.Channel != inbox.ChannelAPI {
+			return nil, inbox.FieldError("message_type", "Incoming messages are only allowed in Api inboxes")
+		}
+		return memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberClient, *c.ClientID)
+	case p.Host != nil:
+		return memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, p.Host.ID)
+	}
+	return nil, inbox.FieldError("sender_id", inbox.MsgBlank)
+}
+
+// memberParticipant returns the member's oldest participant in the
+// conversation, creating one when the member has none.
+func memberParticipant(ctx context.Context, tx inbox.Tx, accountID, conversationID int64, memberType string, memberID int64) (*inbox.Participant, error) {
+	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
+		MemberType: memberType, MemberID: &memberID, Page: inbox.Page{Limit: 1}})
+	if err != nil {
+		return nil, err
+	} else if len(ps) > 0 {
+		return ps[0], nil
+	}
+	pt := &inbox.Participant{AccountID: accountID, ConversationID: conversationID, MemberType: memberType, MemberID: memberID}
+	if err := tx.CreateParticipant(ctx, pt); err != nil {
+		return nil, err
+	}
+	return pt, tx.CreateEvent(ctx, &inbox.Event{AccountID: accountID, Type: inbox.EventParticipantCreated,
+		ConversationID: &conversationID, SubjectID: pt.ID})
+}
+
+// afterMessage applies a new message's effects: conversation times, waiting
+// and first-reply markers, reopening on incoming messages, the sender's
+// last_message_sent_at, and the events.
+func (a *App) afterMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *inbox.Conversation, sender *inbox.Participant, m *inbox.Message) error {
+	now := tx.Now()
+	at := now
+	if m.SentAt != nil {
+		at = *m.SentAt
+	}
+	u := inbox.ConversationUpdate{LastActivityAt: &now, Touch: true}
+	if c.LastMessageAt == nil || at.After(*c.LastMessageAt) {
+		u.LastMessageAt = ptr(&at)
+	}
+	reopen := false
+	switch m.Kind {
+	case inbox.KindIncoming:
+		if c.WaitingSince == nil {
+			u.WaitingSince = ptr(&now)
+		}
+		if c.Status == inbox.StatusResolved || c.Status == inbox.StatusSnoozed {
+			blocked := false
+			if c.ClientID != nil {
+				cl, err := tx.FindClientByID(ctx, p.AccountID, *c.ClientID)
+				if err != nil {
+					return err
+				}
+				blocked = cl.Blocked
+			}
+			reopen = !blocked
+		}
+	case inbox.KindOutgoing, inbox.KindTemplate:
+		if !m.Private() {
+			u.WaitingSince = ptr[*time.Time](nil)
+			if c.FirstReplyCreatedAt == nil && m.Kind == inbox.KindOutgoing {
+				u.FirstReplyCreatedAt = ptr(&now)
+			}
+		}
+	}
+	if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, u); err != nil {
+		return err
+	}
+	if sender.LastMessageSentAt == nil || at.After(*sender.LastMessageSentAt) {
+		if _, err := tx.UpdateParticipant(ctx, p.AccountID, sender.ID, inbox.ParticipantUpdate{LastMessageSentAt: ptr(&at)}); err != nil {
+			return err
+		}
+	}
+	if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageCreated,
+		ConversationID: &c.ID, MessageID: &m.ID, SubjectID: m.ID}); err != nil {
+		return err
+	}
+	if reopen {
+		fresh, err := tx.FindConversationByID(ctx, p.AccountID, c.ID)
+		if err != nil {
+			return err
+		}
+		return a.setStatus(ctx, tx, nil, fresh, inbox.StatusOpen, nil, "System reopened the conversation due to a new incoming message.")
+	}
+	return nil
+}
+
+// GetMessage returns one message of a conversation the caller may see.
+func (a *App) GetMessage(ctx context.Context, id int64) (*inbox.Message, error) {
+	p, err := require(ctx, inbox.ScopeInboxRead)
+	if err != nil {
+		return nil, err
+	}
+	var m *inbox.Message
+	err = a.store.View(ctx, func(tx inbox.Tx) error {
+		if m, err = tx.FindMessageByID(ctx, p.AccountID, id); err != nil {
+			return err
+		}
+		_, err = loadConversation(ctx, tx, p, m.ConversationID)
+		return err
+	})
+	return m, err
+}
+
+// ListMessages lists messages. Agents must name a conversation they may see;
+// applications and administrators may list the whole account.
+func (a *App) ListMessages(ctx context.Context, f inbox.MessageFilter) ([]*inbox.Message, int, error) {
+	p, err := require(ctx, inbox.ScopeInboxRead)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []*inbox.Message
+	var total int
+	err = a.store.View(ctx, func(tx inbox.Tx) error {
+		if f.ConversationID != nil {
+			if _, err := loadConversation(ctx, tx, p, *f.ConversationID); err != nil {
+				return err
+			}
+		} else if !p.IsAdmin() {
+			return errNotPermitted()
+		}
+		out, total, err = tx.FindMessages(ctx, p.AccountID, f)
+		return err
+	})
+	return out, total, err
+}
+
+// MessageChange holds message fields to change; nil leaves one unchanged.
+type MessageChange struct {
+	Content       *string
+	Origin        *string
+	Channel       *string
+	Visibility    *string
+	SentAt        **time.Time
+	AttachmentIDs *[]int64
+	// Status and ExternalError are delivery updates (Chatwoot, API inboxes only).
+	Status        *string
+	ExternalError *string
+}
+
+// UpdateMessage edits a message.
+func (a *App) UpdateMessage(ctx context.Context, id int64, ch MessageChange) (*inbox.Message, error) {
+	p, err := require(ctx, inbox.ScopeInboxWrite)
+	if err != nil {
+		return nil, err
+	}
+	var m *inbox.Message
+	err = a.store.Update(ctx, func(tx inbox.Tx) error {
+		old, err := tx.FindMessageByID(ctx, p.AccountID, id)
+		if err != nil {
+			return err
+		}
+		c, err := loadConversation(ctx, tx, p, old.ConversationID)
+		if err != nil {
+			return err
+		}
+		u, err := a.messageUpdate(ctx, tx, p, c, old, ch)
+		if err != nil {
+			return err
+		}
+		if m, err = tx.UpdateMessage(ctx, p.AccountID, id, u); err != nil {
+			return err
+		}
+		if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
+			return err
+		}
+		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,
+			ConversationID: &c.ID, MessageID: &m.ID, SubjectID: m.ID})
+	})
+	return m, err
+}
+
+// messageUpdate validates a change against the stored message.
+func (a *App) messageUpdate(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *inbox.Conversation, old *inbox.Message, ch MessageChange) (inbox.MessageUpdate, error) {
+	u := inbox.MessageUpdate{Content: ch.Content, Origin: ch.Origin, Channel: ch.Channel, Visibility: ch.Visibility,
+		SentAt: ch.SentAt, AttachmentIDs: ch.AttachmentIDs}
+	if ch.Content != nil {
+		u.HasContent = ptr(true)
+	}
+	next := *old
+	if ch.Content != nil {
+		next.Content = *ch.Content
+	}
+	if ch.Origin != nil {
+		next.Origin = *ch.Origin
+	}
+	if ch.Channel != nil {
+		next.Channel = *ch.Channel
+	}
+	if ch.Visibility != nil {
+		next.Visibility = *ch.Visibility
+	}
+	if ch.Status != nil || ch.ExternalError != nil {
+		box, err := tx.FindInboxByID(ctx, p.AccountID, c.InboxID)
+		if err != nil {
+			return u, err
+		}
+		if box.Channel != inbox.ChannelAPI {
+			return u, inbox.Errorf(inbox.EFORBIDDEN, "Message status update is only allowed for API inboxes")
+		}
+		if ch.Status != nil {
+			next.Status = *ch.Status
+			u.Status = ch.Status
+		}
+		attrs := old.ContentAttributes.Clone()
+		if next.Status == inbox.DeliveryFailed && ch.ExternalError != nil {
+			attrs["external_error"] = *ch.ExternalError
+		} else if next.Status != inbox.DeliveryFailed {
+			delete(attrs, "external_error")
+		}
+		u.ContentAttributes = &attrs
+	}
+	if err := next.Validate(); err != nil {
+		return u, err
+	}
+	if next.Kind == inbox.KindActivity && (ch.Content != nil || ch.Visibility != nil) {
+		return u, inbox.FieldError("content", "activity messages cannot be edited")
+	}
+	if next.Private() && next.Channel != "" {
+		return u, inbox.FieldError("visibility", "internal is not allowed for a message relayed to a channel")
+	}
+	if next.Private() && next.Kind == inbox.KindIncoming {
+		return u, inbox.FieldError("visibility", "internal is not allowed for a message sent by a client")
+	}
+	if ch.AttachmentIDs != nil {
+		for _, id := range *ch.AttachmentIDs {
+			if _, err := tx.FindAttachmentByID(ctx, p.AccountID, id); err != nil {
+				return u, asInvalid(err, "attachment_ids")
+			}
+		}
+	}
+	return u, nil
+}
+
+// AddMessageAttachment appends an attachment of the account to a message
+// (idempotent).
+func (a *App) AddMessageAttachment(ctx context.Context, id, attachmentID int64) (*inbox.Message, error) {
+	m, err := a.GetMessage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ids := append([]int64(nil), m.AttachmentIDs...)
+	for _, x := range ids {
+		if x == attachmentID {
+			return m, nil
+		}
+	}
+	ids = append(ids, attachmentID)
+	return a.UpdateMessage(ctx, id, MessageChange{AttachmentIDs: &ids})
+}
+
+// DeleteMessage soft-deletes a message: its content is replaced, attachments
+// dropped and content_attributes.deleted set (Chatwoot's behaviour).
+func (a *App) DeleteMessage(ctx context.Context, id int64) (*inbox.Message, error) {
+	p, err := require(ctx, inbox.ScopeInboxWrite)
+	if err != nil {
+		return nil, err
+	}
+	var m *inbox.Message
+	err = a.store.Update(ctx, func(tx inbox.Tx) error {
+		old, err := tx.FindMessageByID(ctx, p.AccountID, id)
+		if err != nil {
+			return err
+		}
+		if _, err := loadConversation(ctx, tx, p, old.ConversationID); err != nil {
+			return err
+		}
+		attrs := inbox.Attributes{"deleted": true}
+		u := inbox.MessageUpdate{Content: ptr("This message was deleted"), HasContent: ptr(true), ContentType: ptr("text"),
+			ContentAttributes: &attrs, AttachmentIDs: &[]int64{}}
+		if m, err = tx.UpdateMessage(ctx, p.AccountID, id, u); err != nil {
+			return err
+		}
+		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,
+			ConversationID: &m.ConversationID, MessageID: &m.ID, SubjectID: m.ID})
+	})
+	return m, err
+}

@@ -1,0 +1,407 @@
+package app
+
+import (
+	"context"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// The related resources (hosts, clients, sources, bookings, inquiries) exist
+// so that conversation links resolve and references can be validated.
+
+// GetAccount returns the caller's own account.
+func (a *App) GetAccount(ctx context.Context) (*inbox.Account, error) {
+	return viewAs(ctx, a, inbox.ScopePublic, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Account, error) {
+		return tx.FindAccountByID(ctx, p.AccountID)
+	})
+}
+
+// ListHosts lists hosts of the account.
+func (a *App) ListHosts(ctx context.Context, f inbox.HostFilter) ([]*inbox.Host, int, error) {
+	l, err := viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Host], err error) {
+		l.Items, l.Total, err = tx.FindHosts(ctx, p.AccountID, f)
+		return l, err
+	})
+	return l.Items, l.Total, err
+}
+
+// GetHost returns one host of the account.
+func (a *App) GetHost(ctx context.Context, id int64) (*inbox.Host, error) {
+	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Host, error) {
+		return tx.FindHostByID(ctx, p.AccountID, id)
+	})
+}
+
+// CreateHost creates a host through the API (an agent with no API token).
+func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*inbox.Host, error) {
+	if h.Role == "" {
+		h.Role = inbox.RoleAgent
+	}
+	if h.Availability == "" {
+		h.Availability = "online"
+	}
+	if err := h.Validate(); err != nil {
+		return nil, err
+	}
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Host, error) {
+		h.AccountID = p.AccountID
+		if h.SourceID != nil {
+			if _, err := tx.FindSourceByID(ctx, p.AccountID, *h.SourceID); err != nil {
+				return nil, asInvalid(err, "source_id")
+			}
+		}
+		if err := tx.CreateHost(ctx, h); err != nil {
+			return nil, err
+		}
+		return h, addMemberships(ctx, tx, h, nil)
+	})
+}
+
+// UpdateHost changes a host.
+func (a *App) UpdateHost(ctx context.Context, id int64, u inbox.HostUpdate) (*inbox.Host, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Host, error) {
+		h, err := tx.FindHostByID(ctx, p.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		next := *h
+		if u.Firstname != nil {
+			next.Firstname = *u.Firstname
+		}
+		if u.Lastname != nil {
+			next.Lastname = *u.Lastname
+		}
+		if u.Email != nil {
+			next.Email = *u.Email
+		}
+		if err := next.Validate(); err != nil {
+			return nil, err
+		}
+		if u.SourceID != nil && *u.SourceID != nil {
+			if _, err := tx.FindSourceByID(ctx, p.AccountID, **u.SourceID); err != nil {
+				return nil, asInvalid(err, "source_id")
+			}
+		}
+		return tx.UpdateHost(ctx, p.AccountID, id, u)
+	})
+}
+
+// ListClients lists clients of the account.
+func (a *App) ListClients(ctx context.Context, f inbox.ClientFilter) ([]*inbox.Client, int, error) {
+	l, err := viewAs(ctx, a, inbox.ScopeClientsRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Client], err error) {
+		l.Items, l.Total, err = tx.FindClients(ctx, p.AccountID, f)
+		return l, err
+	})
+	return l.Items, l.Total, err
+}
+
+// GetClient returns one client of the account.
+func (a *App) GetClient(ctx context.Context, id int64) (*inbox.Client, error) {
+	return viewAs(ctx, a, inbox.ScopeClientsRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {
+		return tx.FindClientByID(ctx, p.AccountID, id)
+	})
+}
+
+// CreateClient creates a client (guest / contact).
+func (a *App) CreateClient(ctx context.Context, c *inbox.Client) (*inbox.Client, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {
+		c.AccountID = p.AccountID
+		if err := tx.CreateClient(ctx, c); err != nil {
+			return nil, err
+		}
+		return c, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventClientCreated, SubjectID: c.ID})
+	})
+}
+
+// CreateClientIn creates a client in an explicit account (admin CLI).
+func (a *App) CreateClientIn(ctx context.Context, c *inbox.Client) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return a.store.Update(ctx, func(tx inbox.Tx) error {
+		if _, err := tx.FindAccountByID(ctx, c.AccountID); err != nil {
+			return err
+		}
+		if err := tx.CreateClient(ctx, c); err != nil {
+			return err
+		}
+		return emit(ctx, tx, nil, inbox.Event{AccountID: c.AccountID, Type: inbox.EventClientCreated, SubjectID: c.ID})
+	})
+}
+
+// UpdateClient changes a client.
+func (a *App) UpdateClient(ctx context.Context, id int64, u inbox.ClientUpdate) (*inbox.Client, error) {
+	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {
+		c, err := tx.FindClientByID(ctx, p.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		next := *c
+		for _, f := range []struct{ dst, src *string }{{&next.Fullname, u.Fullname}, {&next.Firstname, u.Firstname},
+			{&next.Lastname, u.Lastname}, {&next.Email, u.Email}} {
+			if f.src != nil {
+				*f.dst = *f.src
+			}
+		}
+		if err := next.Validate(); err != nil {
+			return nil, err
+		}
+		if c, err = tx.UpdateClient(ctx, p.AccountID, id, u); err != nil {
+			return nil, err
+		}
+		return c, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventClientUpdated, SubjectID: c.ID})
+	})
+}
+
+// ListSources lists sources of the account.
+func (a *App) ListSources(ctx context.Context, f inbox.ListFilter) ([]*inbox.Source, int, error) {
+	l, err := viewAs(ctx, a, inbox.ScopeBookingsRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Source], err error) {
+		l.Items, l.Total, err = tx.FindSources(ctx, p.AccountID, f)
+		return l, err
+	})
+	return l.Items, l.Total, err
+}
+
+// GetSource returns one source.
+func (a *App) GetSource(ctx context.Context, id int64) (*inbox.Source, error) {
+	return viewAs(ctx, a, inbox.ScopeBookingsRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Source, error) {
+		return tx.FindSourceByID(ctx, p.AccountID, id)
+	})
+}
+
+// CreateSource creates a source. API-created sources are never internal.
+func (a *App) CreateSource(ctx context.Context, s *inbox.Source) (*inbox.Source, error) {
+	s.Internal = false
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Source, error) {
+		s.AccountID = p.AccountID
+		return s, tx.CreateSource(ctx, s)
+	})
+}
+
+// UpdateSource changes a source.
+func (a *App) UpdateSource(ctx context.Context, id int64, u inbox.SourceUpdate) (*inbox.Source, error) {
+	if u.Name != nil {
+		if err := (&inbox.Source{Name: *u.Name}).Validate(); err != nil {
+			return nil, err
+		}
+	}
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Source, error) {
+		return tx.UpdateSource(ctx, p.AccountID, id, u)
+	})
+}
+
+// ListBookings lists bookings with their linked conversations.
+func (a *App) ListBookings(ctx context.Context, f inbox.ListFilter) ([]*inbox.Booking, map[int64][]int64, int, error) {
+	type result struct {
+		l     Listing[*inbox.Booking]
+		links map[int64][]int64
+	}
+	r, err := viewAs(ctx, a, inbox.ScopeBookingsRead, func(tx inbox.Tx, p *inbox.Principal) (r result, err error) {
+		if r.l.Items, r.l.Total, err = tx.FindBookings(ctx, p.AccountID, f); err != nil {
+			return r, err
+		}
+		ids := make([]int64, len(r.l.Items))
+		for i, b := range r.l.Items {
+			ids[i] = b.ID
+		}
+		r.links, err = tx.FindBookingConversationIDs(ctx, p.AccountID, ids)
+		return r, err
+	})
+	return r.l.Items, r.links, r.l.Total, err
+}
+
+// CreateBooking creates a booking; referenced client and source must be the account's.
+func (a *App) CreateBooking(ctx context.Context, b *inbox.Booking) (*inbox.Booking, error) {
+	if b.Status == "" {
+		b.Status = inbox.BookingBooked
+	}
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Booking, error) {
+		b.AccountID = p.AccountID
+		if err := checkBookingRefs(ctx, tx, p.AccountID, b.ClientID, b.SourceID); err != nil {
+			return nil, err
+		}
+		if err := tx.CreateBooking(ctx, b); err != nil {
+			return nil, err
+		}
+		return b, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventBookingCreated, SubjectID: b.ID})
+	})
+}
+
+func checkBookingRefs(ctx context.Context, tx inbox.Tx, accountID int64, clientID, sourceID *int64) error {
+	if clientID != nil {
+		if _, err := tx.FindClientByID(ctx, accountID, *clientID); err != nil {
+			return asInvalid(err, "client_id")
+		}
+	}
+	if sourceID != nil {
+		src, err := tx.FindSourceByID(ctx, accountID, *sourceID)
+		if err != nil {
+			return asInvalid(err, "source_id")
+		} else if src.Internal {
+			return invalidRef("source_id")
+		}
+	}
+	return nil
+}
+
+// UpdateBooking changes a booking (a status of Canceled cancels it).
+func (a *App) UpdateBooking(ctx context.Context, id int64, u inbox.BookingUpdate) (*inbox.Booking, error) {
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Booking, error) {
+		b, err := tx.FindBookingByID(ctx, p.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		next := *b
+		if u.StartAt != nil {
+			next.StartAt = *u.StartAt
+		}
+		if u.EndAt != nil {
+			next.EndAt = *u.EndAt
+		}
+		if u.Status != nil {
+			next.Status = *u.Status
+		}
+		if err := next.Validate(); err != nil {
+			return nil, err
+		}
+		var clientID, sourceID *int64
+		if u.ClientID != nil {
+			clientID = *u.ClientID
+		}
+		if u.SourceID != nil {
+			sourceID = *u.SourceID
+		}
+		if err := checkBookingRefs(ctx, tx, p.AccountID, clientID, sourceID); err != nil {
+			return nil, err
+		}
+		if b, err = tx.UpdateBooking(ctx, p.AccountID, id, u); err != nil {
+			return nil, err
+		}
+		return b, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventBookingUpdated, SubjectID: b.ID})
+	})
+}
+
+// ListInquiries lists inquiries of the account.
+func (a *App) ListInquiries(ctx context.Context, f inbox.ListFilter) ([]*inbox.Inquiry, int, error) {
+	l, err := viewAs(ctx, a, inbox.ScopeInquiriesRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Inquiry], err error) {
+		l.Items, l.Total, err = tx.FindInquiries(ctx, p.AccountID, f)
+		return l, err
+	})
+	return l.Items, l.Total, err
+}
+
+// CreateInquiry creates an inquiry; references must be the account's.
+func (a *App) CreateInquiry(ctx context.Context, q *inbox.Inquiry) (*inbox.Inquiry, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return updateAs(ctx, a, inbox.ScopeInquiriesWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Inquiry, error) {
+		q.AccountID = p.AccountID
+		if err := checkInquiryRefs(ctx, tx, p, q.SourceID, q.BookingID, q.ConversationID); err != nil {
+			return nil, err
+		}
+		if err := tx.CreateInquiry(ctx, q); err != nil {
+			return nil, err
+		}
+		return q, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventInquiryCreated, SubjectID: q.ID})
+	})
+}
+
+func checkInquiryRefs(ctx context.Context, tx inbox.Tx, p *inbox.Principal, sourceID, bookingID, conversationID *int64) error {
+	if err := checkBookingRefs(ctx, tx, p.AccountID, nil, sourceID); err != nil {
+		return err
+	}
+	if bookingID != nil {
+		if _, err := tx.FindBookingByID(ctx, p.AccountID, *bookingID); err != nil {
+			return asInvalid(err, "booking_id")
+		}
+	}
+	if conversationID != nil {
+		if _, err := tx.FindConversationByID(ctx, p.AccountID, *conversationID); err != nil {
+			return asInvalid(err, "conversation_id")
+		}
+	}
+	return nil
+}
+
+// UpdateInquiry changes an inquiry.
+func (a *App) UpdateInquiry(ctx context.Context, id int64, u inbox.InquiryUpdate) (*inbox.Inquiry, error) {
+	return updateAs(ctx, a, inbox.ScopeInquiriesWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Inquiry, error) {
+		q, err := tx.FindInquiryByID(ctx, p.AccountID, id)
+		if err != nil {
+			return nil, err
+		}
+		next := *q
+		if u.Firstname != nil {
+			next.Firstname = *u.Firstname
+		}
+		if u.Lastname != nil {
+			next.Lastname = *u.Lastname
+		}
+		if u.Email != nil {
+			next.Email = *u.Email
+		}
+		if u.Adults != nil {
+			next.Adults = *u.Adults
+		}
+		if u.Children != nil {
+			next.Children = *u.Children
+		}
+		if err := next.Validate(); err != nil {
+			return nil, err
+		}
+		var bookingID, conversationID *int64
+		if u.BookingID != nil {
+			bookingID = *u.BookingID
+		}
+		if u.ConversationID != nil {
+			conversationID = *u.ConversationID
+		}
+		if err := checkInquiryRefs(ctx, tx, p, nil, bookingID, conversationID); err != nil {
+			return nil, err
+		}
+		if q, err = tx.UpdateInquiry(ctx, p.AccountID, id, u); err != nil {
+			return nil, err
+		}
+		return q, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventInquiryUpdated, SubjectID: q.ID})
+	})
+}
+
+// ListInboxes lists the inboxes the caller may see.
+func (a *App) ListInboxes(ctx context.Context) ([]*inbox.Inbox, error) {
+	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) ([]*inbox.Inbox, error) {
+		all, err := tx.FindInboxes(ctx, p.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		var out []*inbox.Inbox
+		for _, b := range all {
+			if ok, err := canSeeInbox(ctx, tx, p, b.ID); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, b)
+			}
+		}
+		return out, nil
+	})
+}
+
+// DeletedIDs lists ids of records of a resource deleted since a time.
+func (a *App) DeletedIDs(ctx context.Context, resource string, since inbox.TimeRange) ([]int64, error) {
+	return viewAs(ctx, a, inbox.ScopePublic, func(tx inbox.Tx, p *inbox.Principal) ([]int64, error) {
+		var t = zeroTime
+		if since.Since != nil {
+			t = *since.Since
+		}
+		return tx.FindDeletedIDs(ctx, p.AccountID, resource, t)
+	})
+}
