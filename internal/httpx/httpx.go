@@ -1,0 +1,228 @@
+// Package httpx is the HTTP plumbing both dialects share: request ids, access
+// logs, panic recovery, body limits, JSON decoding and encoding, and bearer
+// token extraction. It knows no dialect's wire format.
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+type ctxKey int
+
+const stateKey ctxKey = iota
+
+// state is per-request bookkeeping filled in as the request goes.
+type state struct {
+	requestID string
+	accountID atomic.Int64
+	start     time.Time
+}
+
+func getState(ctx context.Context) *state {
+	s, _ := ctx.Value(stateKey).(*state)
+	return s
+}
+
+// RequestID returns the id of the request in ctx.
+func RequestID(ctx context.Context) string {
+	if s := getState(ctx); s != nil {
+		return s.requestID
+	}
+	return ""
+}
+
+// RequestStart returns when the request began (its arrival time).
+func RequestStart(ctx context.Context) time.Time {
+	if s := getState(ctx); s != nil {
+		return s.start
+	}
+	return time.Now()
+}
+
+// SetAccount records the account a request acts on, for the access log.
+func SetAccount(ctx context.Context, id int64) {
+	if s := getState(ctx); s != nil {
+		s.accountID.Store(id)
+	}
+}
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Middleware wraps a handler with request ids, the access log, panic
+// recovery and a body size limit. onPanic writes the error response.
+func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &state{requestID: r.Header.Get("X-Request-Id"), start: time.Now()}
+		if st.requestID == "" || len(st.requestID) > 128 {
+			b := make([]byte, 12)
+			rand.Read(b)
+			st.requestID = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", st.requestID)
+		r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
+		if maxBody > 0 && r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic", "request_id", st.requestID, "panic", v, "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					onPanic(sw, r)
+				}
+			}
+			attrs := []any{
+				"request_id", st.requestID,
+				"method", r.Method,
+				"path", r.URL.Path,
+				"status", sw.status,
+				"bytes", sw.bytes,
+				"duration_ms", float64(time.Since(st.start).Microseconds()) / 1000,
+			}
+			if id := st.accountID.Load(); id != 0 {
+				attrs = append(attrs, "account_id", id)
+			}
+			log.Info("request", attrs...)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// Errors of request decoding.
+var (
+	ErrBodyTooLarge = errors.New("request body too large")
+	ErrBadJSON      = errors.New("malformed JSON")
+)
+
+// ReadBody reads the whole body, mapping the size limit to ErrBodyTooLarge.
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, ErrBodyTooLarge
+	}
+	return b, err
+}
+
+// DecodeJSON reads the body into v. An empty body decodes as {}. Numbers
+// stay json.Number so ids and amounts are not rounded through float64.
+func DecodeJSON(r *http.Request, v any) error {
+	b, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		b = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return ErrBadJSON
+	}
+	if dec.More() {
+		return ErrBadJSON
+	}
+	return nil
+}
+
+// WriteJSON writes v as JSON with a status and content type.
+func WriteJSON(w http.ResponseWriter, status int, contentType string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"Internal error."}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}
+
+// BearerToken returns the token of an "Authorization: Bearer" header.
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// BaseURL returns the public base URL for links: the configured one, or one
+// derived from the request.
+func BaseURL(configured string, r *http.Request) string {
+	if configured != "" {
+		return strings.TrimRight(configured, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// FileURL is the download URL of an attachment, served by the root handler
+// at /files/{account}/{id}/{key}/{name}.
+func FileURL(base string, accountID, id int64, key, name string) string {
+	if name == "" {
+		name = "file"
+	}
+	return strings.TrimRight(base, "/") + "/files/" + strconv.FormatInt(accountID, 10) + "/" +
+		strconv.FormatInt(id, 10) + "/" + key + "/" + url.PathEscape(name)
+}

@@ -1,0 +1,93 @@
+// Package server assembles inboxd's HTTP handler: health checks, attachment
+// downloads and the two API dialects, behind the shared middleware.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/api/bookingsync"
+	"github.com/inboxd/inbox/internal/api/chatwoot"
+	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
+)
+
+// Deps are what the server needs.
+type Deps struct {
+	App     *app.App
+	Logger  *slog.Logger
+	BaseURL string // public base URL; "" derives it from each request
+	// MaxBody bounds request bodies; it must fit a 10 MB attachment in
+	// Base64 inside JSON.
+	MaxBody int64
+}
+
+// DefaultMaxBody is 16 MiB: a 10 MiB file in Base64 is about 13.4 MiB.
+const DefaultMaxBody = 16 << 20
+
+// New returns the root handler.
+func New(d Deps) http.Handler {
+	if d.MaxBody <= 0 {
+		d.MaxBody = DefaultMaxBody
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.App.Ping(ctx); err != nil {
+			d.Logger.Error("readiness check failed", "err", err)
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, "application/json; charset=utf-8",
+				map[string]string{"status": "unavailable"})
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /files/{account}/{id}/{key}/{name}", fileHandler(d.App))
+	bookingsync.New(bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
+	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
+	return httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusInternalServerError, "application/json; charset=utf-8",
+			map[string]string{"error": "Internal error."})
+	})
+}
+
+// fileHandler serves attachment bytes. The URL carries the content hash, so
+// only someone who was given the URL (or has the file) can fetch it.
+func fileHandler(a *app.App) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		account, err1 := strconv.ParseInt(r.PathValue("account"), 10, 64)
+		id, err2 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err1 != nil || err2 != nil {
+			http.NotFound(w, r)
+			return
+		}
+		att, data, err := a.OpenAttachmentFile(r.Context(), account, id, r.PathValue("key"))
+		if err != nil {
+			if inbox.ErrorCode(err) != inbox.ENOTFOUND {
+				slog.Error("open attachment", "err", err)
+			}
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", att.ContentType)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", "sandbox")
+		w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+		if att.Name != "" {
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": att.Name}))
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.Write(data)
+	}
+}
