@@ -131,6 +131,10 @@ type Tx interface {
 	FindIdempotencyKey(ctx context.Context, accountID int64, key string) (*IdempotencyRecord, error)
 	// CreateIdempotencyKey returns ECONFLICT when the key exists.
 	CreateIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
+	// CompleteIdempotencyKey stores the response of a pending key.
+	CompleteIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
+	// DeleteIdempotencyKey forgets a key (idempotent).
+	DeleteIdempotencyKey(ctx context.Context, accountID int64, key string) error
 
 	// HitRateLimit adds one hit to the counter of key in the window starting
 	// at window and returns the new count. Counters are shared by every node.
@@ -145,7 +149,7 @@ const (
 )
 
 // IdempotencyRecord remembers the response to a POST sent with an
-// Idempotency-Key header.
+// Idempotency-Key header. Status 0 marks a request still in progress.
 type IdempotencyRecord struct {
 	AccountID   int64
 	Key         string

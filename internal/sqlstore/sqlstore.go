@@ -39,6 +39,10 @@ type Store struct {
 	// MaxRetries bounds how often Update reruns a transaction the engine
 	// asked to retry.
 	MaxRetries int
+
+	// SQLite writes go through one goroutine that shares commits (batch.go).
+	writes     chan *writeReq
+	writerDone chan struct{}
 }
 
 // Open connects to dsn, applies pending migrations and returns the store.
@@ -69,6 +73,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if s.engine == engineSQLite {
+		s.startWriter()
 	}
 	return s, nil
 }
@@ -119,6 +126,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	s.stopWriter()
 	var err error
 	if s.read != nil && s.read != s.write {
 		err = s.read.Close()
@@ -136,7 +144,11 @@ func (s *Store) Close() error {
 func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) error {
 	var err error
 	for attempt := 0; ; attempt++ {
-		err = s.run(ctx, s.write, false, fn)
+		if s.writes != nil {
+			err = s.updateBatched(ctx, fn)
+		} else {
+			err = s.run(ctx, s.write, false, fn)
+		}
 		if err == nil || !retryable(err) || attempt >= s.MaxRetries {
 			break
 		}
@@ -162,9 +174,12 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbo
 	if err != nil {
 		return normalize(err)
 	}
+	// Deferred so that a panic in fn also ends the transaction; otherwise it
+	// keeps its connection and row locks until ctx ends, which for a
+	// background context is never. After Commit it is a no-op.
+	defer sqlTx.Rollback()
 	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: !readOnly}
 	if err := fn(tx); err != nil {
-		sqlTx.Rollback()
 		return normalize(err)
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// scenario produces the requests of one measured workload.
+type scenario struct {
+	name string
+	// next builds the request for worker w's i-th call.
+	next func(rng *rand.Rand) *http.Request
+	// write marks scenarios that create records (their 2xx count is reported
+	// as durable writes/s).
+	write bool
+}
+
+// result is one measured scenario.
+type result struct {
+	Name       string  `json:"name"`
+	Requests   int     `json:"requests"`
+	Errors     int     `json:"errors"`
+	RPS        float64 `json:"requests_per_second"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	BodyBytes  int     `json:"body_bytes"`
+	BareRPS    float64 `json:"bare_requests_per_second"`
+	Ratio      float64 `json:"ratio_to_bare"`
+	FirstError string  `json:"first_error,omitempty"`
+}
+
+type report struct {
+	Engine      string         `json:"engine"`
+	Scale       float64        `json:"scale"`
+	Duration    string         `json:"duration"`
+	Connections int            `json:"connections"`
+	Started     string         `json:"started"`
+	Dataset     map[string]int `json:"dataset"`
+	PeakRSSMB   float64        `json:"server_peak_rss_mb"`
+	Results     []result       `json:"results"`
+}
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "\nengine=%s scale=%g connections=%d duration=%s dataset=%v\n\n", r.Engine, r.Scale, r.Connections, r.Duration, r.Dataset)
+	fmt.Fprintf(w, "%-28s %10s %9s %9s %8s %10s %7s %7s\n", "scenario", "req/s", "p50 ms", "p99 ms", "bytes", "bare req/s", "ratio", "errors")
+	for _, x := range r.Results {
+		fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8d %10.0f %7.3f %7d\n", x.Name, x.RPS, x.P50ms, x.P99ms, x.BodyBytes, x.BareRPS, x.Ratio, x.Errors)
+	}
+	fmt.Fprintf(w, "\nserver peak RSS: %.0f MB\n", r.PeakRSSMB)
+}
+
+func newClient(conns int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true,
+	}}
+}
+
+// measure runs sc for d with conns workers, each holding one keep-alive
+// connection, and returns throughput and latency percentiles.
+func measure(ctx context.Context, sc scenario, conns int, d time.Duration) result {
+	client := newClient(conns)
+	defer client.CloseIdleConnections()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		lat      []time.Duration
+		errs     atomic.Int64
+		firstErr atomic.Value
+		size     atomic.Int64
+	)
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	for w := 0; w < conns; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			local := make([]time.Duration, 0, 4096)
+			for ctx.Err() == nil {
+				req := sc.next(rng)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() == nil {
+						errs.Add(1)
+						firstErr.CompareAndSwap(nil, err.Error())
+					}
+					continue
+				}
+				n, _ := io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				el := time.Since(t0)
+				if resp.StatusCode/100 != 2 {
+					errs.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("%s %s: HTTP %d", req.Method, req.URL.Path, resp.StatusCode))
+					continue
+				}
+				size.Store(n)
+				local = append(local, el)
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	r := result{Name: sc.name, Requests: len(lat), Errors: int(errs.Load()), BodyBytes: int(size.Load())}
+	if e, ok := firstErr.Load().(string); ok {
+		r.FirstError = e
+	}
+	r.RPS = float64(len(lat)) / elapsed.Seconds()
+	if len(lat) > 0 {
+		r.P50ms = float64(lat[len(lat)/2].Microseconds()) / 1000
+		r.P99ms = float64(lat[len(lat)*99/100].Microseconds()) / 1000
+	}
+	return r
+}
+
+func get(url, header, token string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set(header, token)
+	return req
+}
+
+func post(url, header, token, contentType, body string) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader([]byte(body)))
+	req.Header.Set(header, token)
+	req.Header.Set("Content-Type", contentType)
+	return req
+}
+
+func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string) ([]result, error) {
+	big := ds.accounts[0]
+	pick := func(rng *rand.Rand) (*benchAccount, benchConv) {
+		acc := ds.accounts[rng.IntN(len(ds.accounts))]
+		return acc, acc.convs[rng.IntN(len(acc.convs))]
+	}
+	bearer := func(acc *benchAccount) string { return "Bearer " + acc.bsToken }
+	deepPage := min(500, (len(big.convs)+99)/100)
+	scenarios := []scenario{
+		{name: "R1 bs get conversation", next: func(rng *rand.Rand) *http.Request {
+			acc, c := pick(rng)
+			return get(fmt.Sprintf("%s/api/v3/inbox/conversations/%d", base, c.id), "Authorization", bearer(acc))
+		}},
+		{name: "R2 cw conversation details", next: func(rng *rand.Rand) *http.Request {
+			acc, c := pick(rng)
+			return get(fmt.Sprintf("%s/api/v1/accounts/%d/conversations/%d", base, acc.id, c.displayID), "api_access_token", acc.cwToken)
+		}},
+		{name: "R3 bs list page 1", next: func(rng *rand.Rand) *http.Request {
+			return get(base+"/api/v3/inbox/conversations?per_page=100&page=1", "Authorization", bearer(big))
+		}},
+		{name: fmt.Sprintf("R3 bs list page %d", deepPage), next: func(rng *rand.Rand) *http.Request {
+			return get(fmt.Sprintf("%s/api/v3/inbox/conversations?per_page=100&page=%d", base, deepPage), "Authorization", bearer(big))
+		}},
+		{name: "R4 cw messages list", next: func(rng *rand.Rand) *http.Request {
+			acc, c := pick(rng)
+			return get(fmt.Sprintf("%s/api/v1/accounts/%d/conversations/%d/messages", base, acc.id, c.displayID), "api_access_token", acc.cwToken)
+		}},
+		{name: "W1 bs create message", write: true, next: func(rng *rand.Rand) *http.Request {
+			acc, c := pick(rng)
+			body := fmt.Sprintf(`{"messages":[{"content":"Bench reply %d","origin":"bookingsync_inbox","visibility":"external","conversation_id":%d,"sender_id":%d}]}`,
+				rng.IntN(1e9), c.id, c.hostPart)
+			return post(base+"/api/v3/inbox/messages", "Authorization", bearer(acc), "application/vnd.api+json", body)
+		}},
+		{name: "W1 cw create message", write: true, next: func(rng *rand.Rand) *http.Request {
+			acc, c := pick(rng)
+			body := fmt.Sprintf(`{"content":"Bench reply %d","message_type":"outgoing"}`, rng.IntN(1e9))
+			return post(fmt.Sprintf("%s/api/v1/accounts/%d/conversations/%d/messages", base, acc.id, c.displayID),
+				"api_access_token", acc.cwToken, "application/json", body)
+		}},
+	}
+	// M mixes the read scenarios with 10% writes.
+	reads, writes := scenarios[:5], scenarios[5:]
+	scenarios = append(scenarios, scenario{name: "M mixed 90/10", next: func(rng *rand.Rand) *http.Request {
+		if rng.IntN(10) == 0 {
+			return writes[rng.IntN(len(writes))].next(rng)
+		}
+		return reads[rng.IntN(len(reads))].next(rng)
+	}})
+	var out []result
+	for _, sc := range scenarios {
+		if o.only != "" && !strings.Contains(","+o.only+",", ","+strings.Fields(sc.name)[0]+",") {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "running %s...\n", sc.name)
+		r := measure(ctx, sc, o.conns, o.duration)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		size := max(r.BodyBytes, 16)
+		b := measure(ctx, scenario{name: "bare", next: func(*rand.Rand) *http.Request {
+			req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/?n=%d", bare, size), nil)
+			return req
+		}}, o.conns, min(o.duration, 5*time.Second))
+		r.BareRPS = b.RPS
+		if b.RPS > 0 {
+			r.Ratio = r.RPS / b.RPS
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
