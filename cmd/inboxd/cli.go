@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/config"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed
+	exitUsage   = 2 // the command line was wrong
+)
+
+// command is one subcommand of the binary.
+type command struct {
+	name    string // as typed: "serve", "accounts create"
+	summary string
+	run     func(ctx context.Context, c *cli, args []string) error
+}
+
+// commands is the table of contents of the CLI.
+var commands = []command{
+	{"serve", "run the HTTP server (the default when no command is given)", runServe},
+	{"migrate", "apply database migrations and exit", runMigrate},
+	{"accounts create", "create an account (tenant) with its default API inbox", runAccountsCreate},
+	{"hosts create", "create a host (user) with a personal API token for the Chatwoot API", runHostsCreate},
+	{"clients create", "create a client (guest, Chatwoot contact)", runClientsCreate},
+	{"inboxes create", "create an inbox for a channel", runInboxesCreate},
+	{"apps create", "register an OAuth application; prints its client_id and client_secret", runAppsCreate},
+	{"tokens create", "issue a BookingSync OAuth access token", runTokensCreate},
+	{"demo", "seed a small demo account and print its tokens and example requests", runDemo},
+}
+
+// cli is one invocation: its environment and output streams.
+type cli struct {
+	name   string // the command's name, for messages
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// usageError is a mistake on the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// run executes the command line args and returns the exit status.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd, rest, err := findCommand(args)
+	if errors.Is(err, flag.ErrHelp) {
+		printUsage(stdout)
+		return exitOK
+	} else if err != nil {
+		fmt.Fprintf(stderr, "inboxd: %s (run \"inboxd help\" for the list of commands)\n", oneLine(err.Error()))
+		return exitUsage
+	}
+	c := &cli{name: cmd.name, getenv: getenv, stdout: stdout, stderr: stderr}
+	err = runCommand(ctx, cmd, c, rest)
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "inboxd %s: %s (run \"inboxd %s -h\" for help)\n", cmd.name, oneLine(err.Error()), cmd.name)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "inboxd %s: %s\n", cmd.name, oneLine(describe(err)))
+	return exitFailure
+}
+
+// runCommand runs cmd, turning a panic into an error so that an operator
+// sees one line, not a stack trace.
+func runCommand(ctx context.Context, cmd command, c *cli, args []string) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("internal error: %v", v)
+		}
+	}()
+	return cmd.run(ctx, c, args)
+}
+
+// findCommand picks the command named by the first words of args. With no
+// command, or with only flags, it is serve.
+func findCommand(args []string) (command, []string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "-help" && args[0] != "--help" {
+		return commands[0], args, nil
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return command{}, nil, flag.ErrHelp
+	}
+	for _, cmd := range commands {
+		words := strings.Fields(cmd.name)
+		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == cmd.name {
+			return cmd, args[len(words):], nil
+		}
+	}
+	for _, cmd := range commands {
+		if strings.Fields(cmd.name)[0] == args[0] {
+			if len(args) == 1 {
+				return command{}, nil, fmt.Errorf("%q needs a subcommand, e.g. %q", args[0], cmd.name)
+			}
+			return command{}, nil, fmt.Errorf("unknown command %q", args[0]+" "+args[1])
+		}
+	}
+	return command{}, nil, fmt.Errorf("unknown command %q", args[0])
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "inboxd: a shared-inbox server speaking the BookingSync v3 and Chatwoot v1 APIs.")
+	fmt.Fprintln(w, "\nUsage: inboxd <command> [flags]\n\nCommands:")
+	for _, cmd := range commands {
+		fmt.Fprintf(w, "  %-16s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintln(w, "\nEvery command reads --data-dir/INBOXD_DATA_DIR and --database-url/INBOXD_DATABASE_URL.")
+	fmt.Fprintln(w, "Run \"inboxd <command> -h\" for the flags of a command.")
+}
+
+// oneLine folds a message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// describe renders an error for an operator: a domain error's message (with
+// its field), anything else as is.
+func describe(err error) string {
+	var e *inbox.Error
+	if errors.As(err, &e) {
+		msg := strings.TrimSuffix(e.Message, ".")
+		if e.Field != "" {
+			return e.Field + " " + msg
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+// flags returns a flag set for the command and the configuration it fills:
+// defaults, overwritten by the environment, overwritten by the flags once
+// parsed. Every command gets the database flags.
+func (c *cli) flags() (*flag.FlagSet, *config.Config, error) {
+	cfg := config.Defaults()
+	if err := cfg.FromEnv(c.getenv); err != nil {
+		return nil, nil, err
+	}
+	fs := flag.NewFlagSet("inboxd "+c.name, flag.ContinueOnError)
+	// The flag package would print the whole usage on every mistake; errors
+	// stay on one line and the usage is shown on -h only.
+	fs.SetOutput(io.Discard)
+	cfg.RegisterDatabaseFlags(fs)
+	return fs, &cfg, nil
+}
+
+// parse parses args and rejects stray arguments. On -h it prints the usage.
+func (c *cli) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(c.stdout, "Usage of inboxd %s:\n", c.name)
+		fs.SetOutput(c.stdout)
+		fs.PrintDefaults()
+		return flag.ErrHelp
+	} else if err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// open validates the database settings and opens the application.
+func (c *cli) open(ctx context.Context, cfg *config.Config) (*Main, error) {
+	if err := cfg.ValidateDatabase(); err != nil {
+		return nil, err
+	}
+	m := &Main{Config: *cfg, Logger: newLogger(*cfg, c.stderr)}
+	if err := m.Open(ctx); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// print writes v as one indented JSON object on stdout.
+func (c *cli) print(v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// required reports the first of the named flags left empty.
+func required(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.TrimSpace(pairs[i+1]) == "" {
+			return usagef("missing --%s", pairs[i])
+		}
+	}
+	return nil
+}
+
+// accountFlag binds --account, the id of the account a command acts in.
+func accountFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("account", 0, "id of the account (required)")
+}
+
+// needAccount checks --account was given, before anything is opened.
+func needAccount(id int64) error {
+	if id <= 0 {
+		return usagef("missing --account (a positive account id)")
+	}
+	return nil
+}
+
+// checkAccount reports an unknown account clearly.
+func checkAccount(ctx context.Context, a *app.App, id int64) error {
+	if _, err := a.FindAccount(ctx, id); inbox.ErrorCode(err) == inbox.ENOTFOUND {
+		return fmt.Errorf("account %d not found", id)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// idList is a repeatable flag of ids that also takes comma-separated lists.
+type idList []int64
+
+func (l *idList) String() string {
+	parts := make([]string, len(*l))
+	for i, id := range *l {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *idList) Set(s string) error {
+	for _, f := range strings.Split(s, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("%q is not an id", f)
+		}
+		*l = append(*l, id)
+	}
+	return nil
+}

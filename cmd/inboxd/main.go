@@ -1,0 +1,185 @@
+// Command inboxd is the shared-inbox server and its admin tool.
+//
+//	inboxd [serve] [flags]   run the HTTP server (the default)
+//	inboxd migrate           apply database migrations and exit
+//	inboxd accounts create | hosts create | clients create | inboxes create |
+//	       apps create | tokens create | demo
+//
+// Run "inboxd help" for the flags of each command.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/config"
+	"github.com/inboxd/inbox/internal/fetch"
+	"github.com/inboxd/inbox/internal/filestore"
+	"github.com/inboxd/inbox/internal/server"
+	"github.com/inboxd/inbox/internal/sqlstore"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// Main is the running program: its settings and what is wired from them.
+type Main struct {
+	Config config.Config
+	Logger *slog.Logger
+
+	Store *sqlstore.Store
+	App   *app.App
+	HTTP  *http.Server
+
+	ln   net.Listener
+	done chan error // receives Serve's result once it returns
+}
+
+// NewMain returns a Main with default settings, logging to stderr.
+func NewMain() *Main {
+	return &Main{Config: config.Defaults(), Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
+}
+
+// Open validates nothing: it connects to the database (creating and migrating
+// it as needed) and builds the application. The admin commands stop here.
+func (m *Main) Open(ctx context.Context) error {
+	store, err := sqlstore.Open(ctx, m.Config.DSN())
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", m.Config.RedactedDSN(), err)
+	}
+	files, err := filestore.New(m.Config.FilesDir())
+	if err != nil {
+		store.Close()
+		return err
+	}
+	m.Store = store
+	m.App = app.New(app.Deps{
+		Store:     store,
+		Files:     files,
+		Fetcher:   fetch.New(),
+		Logger:    m.Logger,
+		RateLimit: m.Config.RateLimit,
+	})
+	return nil
+}
+
+// Server timeouts. Uploads reach 16 MiB (a 10 MB file in Base64 inside JSON),
+// which needs minutes on a slow link, so reads and writes get generous
+// limits while the headers must arrive quickly.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 5 * time.Minute
+	writeTimeout      = 5 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// Run opens the store and starts serving HTTP in the background. It returns
+// once the listener is bound; Addr reports where. Stop with Close.
+func (m *Main) Run(ctx context.Context) error {
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		m.Store.Close()
+		m.Store, m.App = nil, nil
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.ln = ln
+	m.HTTP = &http.Server{
+		Handler:           server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.HTTP.Serve(ln) }()
+	m.Logger.Info("listening", "addr", ln.Addr().String(), "engine", m.Store.Engine(),
+		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir)
+	return nil
+}
+
+// Addr is the address the server listens on ("" before Run).
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// Close stops accepting connections, waits up to the shutdown timeout for
+// in-flight requests to finish, then closes the store.
+func (m *Main) Close() error {
+	var err error
+	if m.HTTP != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if e := m.HTTP.Shutdown(ctx); e != nil {
+			// Out of patience: cut the remaining connections.
+			m.HTTP.Close()
+			err = fmt.Errorf("shutdown: %w", e)
+		}
+		if e := <-m.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+			err = e
+		}
+		m.HTTP = nil
+	}
+	if m.Store != nil {
+		if e := m.Store.Close(); e != nil && err == nil {
+			err = e
+		}
+		m.Store = nil
+	}
+	return err
+}
+
+// serve runs the server until SIGINT or SIGTERM, then drains and exits.
+func serve(ctx context.Context, m *Main) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		// A second signal now stops the process at once.
+		stop()
+		m.Logger.Info("shutting down: draining in-flight requests", "timeout", m.Config.ShutdownTimeout.String())
+	case err := <-m.done:
+		// Serve stopped on its own (it only does on a listener failure).
+		m.done <- err
+	}
+	if err := m.Close(); err != nil {
+		return err
+	}
+	m.Logger.Info("stopped")
+	return nil
+}
+
+// newLogger builds the slog logger the settings ask for.
+func newLogger(c config.Config, w io.Writer) *slog.Logger {
+	level, _ := c.Level()
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,267 @@
+// Package config holds inboxd's settings: their defaults, how they are read
+// from the environment and from command-line flags, and their validation.
+//
+// Precedence is flags > environment > defaults: FromEnv overwrites defaults,
+// and the flags registered by RegisterFlags use the current values as their
+// defaults, so a flag given on the command line wins. The package keeps no
+// global state; every caller builds its own Config.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variable names.
+const (
+	EnvAddr            = "INBOXD_ADDR"
+	EnvDataDir         = "INBOXD_DATA_DIR"
+	EnvDatabaseURL     = "INBOXD_DATABASE_URL"
+	EnvBaseURL         = "INBOXD_BASE_URL"
+	EnvRateLimit       = "INBOXD_RATE_LIMIT"
+	EnvLogLevel        = "INBOXD_LOG_LEVEL"
+	EnvLogFormat       = "INBOXD_LOG_FORMAT"
+	EnvShutdownTimeout = "INBOXD_SHUTDOWN_TIMEOUT"
+)
+
+// SQLiteFile is the name of the SQLite database inside the data directory.
+const SQLiteFile = "inboxd.db"
+
+// Config is every setting of inboxd.
+type Config struct {
+	// Addr is the TCP address the HTTP server listens on (host:port; an
+	// empty host means every interface, port 0 picks a free port).
+	Addr string
+	// DataDir holds the SQLite database (when DatabaseURL is empty) and the
+	// attachment files.
+	DataDir string
+	// DatabaseURL selects PostgreSQL when it is a postgres:// URL; empty
+	// means SQLite in DataDir.
+	DatabaseURL string
+	// BaseURL is the public URL used in links; empty derives it from each
+	// request's Host header.
+	BaseURL string
+	// RateLimit is how many BookingSync API requests an application may make
+	// per account and hour; 0 disables the limit.
+	RateLimit int
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// LogFormat is text or json.
+	LogFormat string
+	// ShutdownTimeout bounds how long a stopping server waits for in-flight
+	// requests to finish.
+	ShutdownTimeout time.Duration
+}
+
+// Defaults returns the settings used when nothing else is given.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		RateLimit:       1000,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 30 * time.Second,
+	}
+}
+
+// FromEnv overwrites the settings whose environment variable is set (and
+// non-empty). getenv is usually os.Getenv.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	for _, s := range []struct {
+		name string
+		dst  *string
+	}{
+		{EnvAddr, &c.Addr}, {EnvDataDir, &c.DataDir}, {EnvDatabaseURL, &c.DatabaseURL},
+		{EnvBaseURL, &c.BaseURL}, {EnvLogLevel, &c.LogLevel}, {EnvLogFormat, &c.LogFormat},
+	} {
+		if v := getenv(s.name); v != "" {
+			*s.dst = v
+		}
+	}
+	if v := getenv(EnvRateLimit); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: not a whole number", EnvRateLimit, v)
+		}
+		c.RateLimit = n
+	}
+	if v := getenv(EnvShutdownTimeout); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: not a duration (e.g. 30s)", EnvShutdownTimeout, v)
+		}
+		c.ShutdownTimeout = d
+	}
+	return nil
+}
+
+// RegisterDatabaseFlags binds the flags every command shares: where the data
+// lives and how to log.
+func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite database and attachment files (env "+EnvDataDir+")")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL to use PostgreSQL; empty uses SQLite in the data directory (env "+EnvDatabaseURL+")")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env "+EnvLogLevel+")")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env "+EnvLogFormat+")")
+}
+
+// RegisterServerFlags binds the flags only the server uses.
+func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (env "+EnvAddr+")")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in links; empty derives it from the request (env "+EnvBaseURL+")")
+	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "BookingSync API requests per hour per application and account; 0 disables (env "+EnvRateLimit+")")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
+}
+
+// RegisterFlags binds every setting to a flag.
+func (c *Config) RegisterFlags(fs *flag.FlagSet) {
+	c.RegisterServerFlags(fs)
+	c.RegisterDatabaseFlags(fs)
+}
+
+// Validate checks every setting and returns the first problem as a one-line
+// error naming the flag and the environment variable.
+func (c Config) Validate() error {
+	if err := c.ValidateDatabase(); err != nil {
+		return err
+	}
+	if err := validateAddr(c.Addr); err != nil {
+		return fmt.Errorf("invalid --addr/%s %q: %v", EnvAddr, c.Addr, err)
+	}
+	if err := validateBaseURL(c.BaseURL); err != nil {
+		return fmt.Errorf("invalid --base-url/%s %q: %v", EnvBaseURL, c.BaseURL, err)
+	}
+	if c.RateLimit < 0 {
+		return fmt.Errorf("invalid --rate-limit/%s %d: must be 0 (no limit) or more", EnvRateLimit, c.RateLimit)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("invalid --shutdown-timeout/%s %s: must be positive", EnvShutdownTimeout, c.ShutdownTimeout)
+	}
+	return nil
+}
+
+// ValidateDatabase checks the settings the admin commands use: the data
+// directory, the database URL and logging.
+func (c Config) ValidateDatabase() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return fmt.Errorf("invalid --data-dir/%s: must not be empty", EnvDataDir)
+	}
+	if err := validateDatabaseURL(c.DatabaseURL); err != nil {
+		return fmt.Errorf("invalid --database-url/%s: %v", EnvDatabaseURL, err)
+	}
+	if _, err := c.Level(); err != nil {
+		return fmt.Errorf("invalid --log-level/%s %q: want debug, info, warn or error", EnvLogLevel, c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("invalid --log-format/%s %q: want text or json", EnvLogFormat, c.LogFormat)
+	}
+	return nil
+}
+
+// DSN is what sqlstore.Open takes: the PostgreSQL URL, or the path of the
+// SQLite file in the data directory.
+func (c Config) DSN() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, SQLiteFile)
+}
+
+// FilesDir is where attachment bytes are kept.
+func (c Config) FilesDir() string { return filepath.Join(c.DataDir, "files") }
+
+// Engine names the database engine the settings select: "postgres" or "sqlite".
+func (c Config) Engine() string {
+	if c.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// RedactedDSN is DSN with any password hidden, for logs.
+func (c Config) RedactedDSN() string {
+	if c.DatabaseURL == "" {
+		return c.DSN()
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "postgres://(unparsable)"
+	}
+	return u.Redacted()
+}
+
+// Level returns the slog level of LogLevel.
+func (c Config) Level() (slog.Level, error) {
+	switch strings.ToLower(c.LogLevel) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, errors.New("unknown log level")
+}
+
+func validateAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, e.g. :8080 or 127.0.0.1:8080")
+	}
+	if strings.ContainsAny(host, " /") {
+		return errors.New("bad host")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return errors.New("port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+func validateDatabaseURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		// url's own message quotes the whole URL, password included.
+		return errors.New("not a valid URL")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("unsupported scheme %q: want postgres://user@host:5432/dbname, or leave it empty for SQLite in the data directory", u.Scheme)
+	}
+	if u.Host == "" {
+		return errors.New("missing host: want postgres://user@host:5432/dbname")
+	}
+	return nil
+}
+
+func validateBaseURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("not a valid URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("want an http:// or https:// URL")
+	}
+	if u.Host == "" {
+		return errors.New("missing host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment")
+	}
+	return nil
+}
