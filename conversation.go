@@ -122,8 +122,10 @@ type ConversationFilter struct {
 	Query             string // substring of a message's content
 	ParticipantHostID *int64 // the host is a participant
 	Unattended        bool   // no first reply yet, or waiting
-	Sort              string // "" (id asc), or one of the ConversationSort values
-	Page              Page
+	// Conditions is an advanced filter, AND-ed with the fields above.
+	Conditions []ConversationCondition
+	Sort       string // "" (id asc), or one of the ConversationSort values
+	Page       Page
 }
 
 // Conversation sort orders beyond the default ascending id.

@@ -13,14 +13,14 @@ import (
 // ConversationChange holds conversation fields to change; nil leaves a field
 // unchanged. Both dialects express their updates with it.
 type ConversationChange struct {
-	Status         *string
-	SnoozedUntil   *time.Time // with Status snoozed
-	Closed         *bool      // true resolves, false reopens a resolved conversation
-	AssigneeID     **int64    // pointer to nil unassigns
-	DefaultChannel *string
-	MarkedAsSpam   *bool
-	Priority       *string // "" or "none" clears
-	Labels         *[]string
+	Status           *string
+	SnoozedUntil     *time.Time // with Status snoozed
+	Closed           *bool      // true resolves, false reopens a resolved conversation
+	AssigneeID       **int64    // pointer to nil unassigns
+	DefaultChannel   *string
+	MarkedAsSpam     *bool
+	Priority         *string // "" or "none" clears
+	Labels           *[]string
 	CustomAttributes *inbox.Attributes
 }
 
@@ -81,11 +81,11 @@ func validateCustomAttributes(attrs inbox.Attributes) error {
 		switch v := v.(type) {
 		case string:
 			if len([]rune(v)) > 1500 {
-				return inbox.FieldError("custom_attributes", fmt.Sprintf("%s is too long (maximum is 1500 characters)", k))
+				return inbox.FieldError("custom_attributes", fmt.Sprintf("%s length should be < 1500", k))
 			}
 		case float64:
 			if v > 9999999999 || v < -9999999999 {
-				return inbox.FieldError("custom_attributes", fmt.Sprintf("%s is too large (maximum is 9999999999)", k))
+				return inbox.FieldError("custom_attributes", fmt.Sprintf("%s value should be < 9999999999", k))
 			}
 		}
 	}

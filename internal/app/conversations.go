@@ -13,22 +13,24 @@ type ConversationCreate struct {
 	// InboxID names the inbox (Chatwoot). When nil, DefaultChannel picks the
 	// account's inbox of that channel (created on first use), or the
 	// account's default API inbox.
-	InboxID            *int64
-	DefaultChannel     string
-	ClientID           *int64 // the contact; becomes a Client participant
-	ContactSourceID    string // the contact's id in the channel; generated when empty
-	HMACVerified       bool
-	Subject            string
-	Status             string // "" means open
-	SnoozedUntil       *time.Time
-	AssigneeID         *int64
-	SourceID           *int64
-	Priority           string
-	Labels             []string
-	CustomAttributes   inbox.Attributes
+	InboxID              *int64
+	DefaultChannel       string
+	ClientID             *int64 // the contact; becomes a Client participant
+	ContactSourceID      string // the contact's id in the channel; generated when empty
+	HMACVerified         bool
+	Subject              string
+	Status               string // "" means open
+	SnoozedUntil         *time.Time
+	AssigneeID           *int64
+	SourceID             *int64
+	Priority             string
+	Labels               []string
+	CustomAttributes     inbox.Attributes
 	AdditionalAttributes inbox.Attributes
-	DeadlineResponseAt *time.Time
-	LastMessageAt      *time.Time
+	DeadlineResponseAt   *time.Time
+	LastMessageAt        *time.Time
+	// MarkedAsSpam starts the conversation marked as spam (BookingSync).
+	MarkedAsSpam bool
 	// Message, when set, is posted by the caller as the first message.
 	Message *MessageCreate
 }
@@ -116,6 +118,9 @@ func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*i
 		if c.ContactSourceID == "" {
 			c.ContactSourceID = auth.NewUUID()
 		}
+		if in.MarkedAsSpam {
+			c.MarkedAsSpamAt = &now
+		}
 		if c.Status == inbox.StatusResolved {
 			c.ClosedAt = &now
 		} else {
@@ -198,7 +203,7 @@ func (a *App) checkContactSource(ctx context.Context, tx inbox.Tx, accountID, in
 	}
 	for _, o := range others {
 		if o.ClientID == nil || *o.ClientID != clientID {
-			return inbox.FieldError("source_id", "source_id should be unique")
+			return &inbox.Error{Code: inbox.ECONFLICT, Field: "source_id", Message: "source_id should be unique"}
 		}
 	}
 	return nil

@@ -13,21 +13,21 @@ type MessageCreate struct {
 	// The sender is, in order of precedence: SenderParticipantID (a
 	// participant of the conversation), the conversation's contact when
 	// AsContact is set, or else the calling host.
-	SenderParticipantID *int64
-	AsContact           bool
-	Template            bool // a template message (Chatwoot message_type 3)
-	Content             *string
-	ContentType         string
-	ContentAttributes   inbox.Attributes
+	SenderParticipantID  *int64
+	AsContact            bool
+	Template             bool // a template message (Chatwoot message_type 3)
+	Content              *string
+	ContentType          string
+	ContentAttributes    inbox.Attributes
 	AdditionalAttributes inbox.Attributes
-	Origin              string
-	Channel             string
-	Visibility          string // "" means external
-	SourceID            string
-	EchoID              string
-	SentAt              *time.Time
-	AttachmentIDs       []int64
-	Files               []inbox.FileUpload
+	Origin               string
+	Channel              string
+	Visibility           string // "" means external
+	SourceID             string
+	EchoID               string
+	SentAt               *time.Time
+	AttachmentIDs        []int64
+	Files                []inbox.FileUpload
 }
 
 // validateMessageInput checks what can be checked before touching the store.
@@ -361,9 +361,11 @@ func (a *App) messageUpdate(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 			return u, err
 		}
 		if box.Channel != inbox.ChannelAPI {
-			return u, inbox.Errorf(inbox.EFORBIDDEN, "Message status update is only allowed for API inboxes")
+			return u, &inbox.Error{Code: inbox.EFORBIDDEN, Field: "status",
+				Message: "Message status update is only allowed for API inboxes"}
 		}
-		if ch.Status != nil {
+		// A read message never goes back to delivered (Chatwoot ignores it).
+		if ch.Status != nil && !(old.Status == inbox.DeliveryRead && *ch.Status == inbox.DeliveryDelivered) {
 			next.Status = *ch.Status
 			u.Status = ch.Status
 		}

@@ -110,7 +110,7 @@ func (tx *Tx) CreateConversation(ctx context.Context, c *inbox.Conversation) err
 		return err
 	}
 	c.ID = id
-	return tx.SetConversationLabels(ctx, c.AccountID, c.ID, c.Labels)
+	return tx.setLabels(ctx, c.AccountID, c.ID, c.Labels)
 }
 
 // FindConversationByID returns one conversation. In a read-write transaction
@@ -192,6 +192,10 @@ func (tx *Tx) conversationWhere(accountID int64, f inbox.ConversationFilter, wit
 	if f.Unattended {
 		w.add("(c.first_reply_created_at IS NULL OR c.waiting_since IS NOT NULL)")
 	}
+	if len(f.Conditions) > 0 {
+		q, args := conditionsSQL(tx.engine, f.Conditions)
+		w.add(q, args...)
+	}
 	return w
 }
 
@@ -223,8 +227,6 @@ func conversationOrder(sort string) string {
 // FindConversations lists conversations matching the filter.
 func (tx *Tx) FindConversations(ctx context.Context, accountID int64, f inbox.ConversationFilter) ([]*inbox.Conversation, int, error) {
 	w := tx.conversationWhere(accountID, f, true)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM conversations c WHERE ` + w.sql()
 	var limit string
 	var largs []any
 	if f.Sort == "" {
@@ -232,6 +234,8 @@ func (tx *Tx) FindConversations(ctx context.Context, accountID int64, f inbox.Co
 	} else {
 		limit, largs = pageSQL(w, "c.id", inbox.Page{Offset: f.Page.Offset, Limit: f.Page.Limit})
 	}
+	countArgs := append([]any(nil), w.args...)
+	countQ := `SELECT COUNT(*) FROM conversations c WHERE ` + w.sql()
 	q := `SELECT ` + conversationColumns + `, COUNT(*) OVER() FROM conversations c WHERE ` + w.sql() +
 		` ORDER BY ` + conversationOrder(f.Sort) + limit
 	convs, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanConversation)
@@ -324,6 +328,13 @@ func (tx *Tx) UpdateConversation(ctx context.Context, accountID, id int64, u inb
 
 // SetConversationLabels replaces the labels of a conversation.
 func (tx *Tx) SetConversationLabels(ctx context.Context, accountID, id int64, labels []string) error {
+	if err := tx.exists(ctx, "conversations", "Conversation", accountID, id); err != nil {
+		return err
+	}
+	return tx.setLabels(ctx, accountID, id, labels)
+}
+
+func (tx *Tx) setLabels(ctx context.Context, accountID, id int64, labels []string) error {
 	if _, err := tx.exec(ctx, `DELETE FROM conversation_labels WHERE account_id = ? AND conversation_id = ?`, accountID, id); err != nil {
 		return err
 	}
@@ -411,6 +422,12 @@ func (tx *Tx) DeleteConversation(ctx context.Context, accountID, id int64) error
 
 // ConnectBooking links a booking to a conversation (idempotent).
 func (tx *Tx) ConnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error {
+	if err := tx.exists(ctx, "conversations", "Conversation", accountID, conversationID); err != nil {
+		return err
+	}
+	if err := tx.exists(ctx, "bookings", "Booking", accountID, bookingID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `
 		INSERT INTO conversation_bookings (account_id, conversation_id, booking_id) VALUES (?, ?, ?)
 		ON CONFLICT (account_id, conversation_id, booking_id) DO NOTHING`, accountID, conversationID, bookingID)
@@ -458,6 +475,20 @@ func (tx *Tx) FindConversationLinks(ctx context.Context, accountID int64, ids []
 		}
 	}
 	return out, nil
+}
+
+// exists returns ENOTFOUND unless the account has a row with that id in
+// table. Methods that write link rows check first: the foreign keys alone
+// would accept another account's record, and the stray row would then block
+// that account from deleting it.
+func (tx *Tx) exists(ctx context.Context, table, kind string, accountID, id int64) error {
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, id).Scan(&n); err != nil {
+		return err
+	} else if n == 0 {
+		return inbox.NotFound(kind)
+	}
+	return nil
 }
 
 // pairs runs a query selecting two integer columns and calls fn for each row.
@@ -545,4 +576,3 @@ func stringArgs(ss []string) []any {
 	}
 	return out
 }
-

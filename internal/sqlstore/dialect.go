@@ -58,3 +58,21 @@ func likePattern(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
 }
+
+// dialectJSONText extracts the text of a top-level key of a JSON object held
+// in a TEXT column (NULL when the key is missing or null). key must be a constant of
+// letters and underscores: it is written into the SQL.
+func dialectJSONText(e engine, column, key string) string {
+	for _, r := range key {
+		if (r < 'a' || r > 'z') && r != '_' {
+			panic("sqlstore: invalid JSON key " + strconv.Quote(key))
+		}
+	}
+	if e == enginePostgres {
+		return "(" + column + "::jsonb ->> '" + key + "')"
+	}
+	// Like PostgreSQL's ->>, render numbers and booleans as their JSON text.
+	path := "'$." + key + "'"
+	return "(CASE json_type(" + column + ", " + path + ") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' " +
+		"ELSE CAST(json_extract(" + column + ", " + path + ") AS TEXT) END)"
+}

@@ -1,0 +1,116 @@
+// Package chatwoot is inboxd's Chatwoot Application API v1 dialect: the
+// conversations and messages endpoints under /api/v1/accounts/{account_id},
+// authenticated with a host's personal token (api_access_token). Handlers
+// translate: decode the wire request, call internal/app, encode the answer.
+package chatwoot
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
+)
+
+// Deps are what the dialect needs.
+type Deps struct {
+	App    *app.App
+	Logger *slog.Logger
+	// BaseURL is the public base URL for attachment links; "" derives it
+	// from each request.
+	BaseURL string
+}
+
+// API serves the Chatwoot dialect.
+type API struct {
+	app     *app.App
+	log     *slog.Logger
+	baseURL string
+}
+
+// New returns the dialect.
+func New(d Deps) *API {
+	a := &API{app: d.App, log: d.Logger, baseURL: d.BaseURL}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	return a
+}
+
+// accessToken returns the request's token: the api_access_token header
+// (net/http canonicalises it to Api_access_token; Rack also folds
+// api-access-token into it), else an Authorization bearer token. A present
+// api_access_token wins even when it is unknown: there is no fallback.
+func accessToken(r *http.Request) string {
+	for _, name := range []string{"Api_access_token", "Api-Access-Token"} {
+		if vs := r.Header.Values(name); len(vs) > 0 {
+			return strings.TrimSpace(vs[0])
+		}
+	}
+	return httpx.BearerToken(r)
+}
+
+// authed wraps a handler with Chatwoot's checks, in its order: token present
+// and known (401), account exists (404), account active and the caller's
+// (401). The handler then runs with the principal in its context. scope is the
+// scope the route needs, stated in the route table; internal/app enforces
+// it (a personal token acts as its host, whose role decides).
+func (a *API) authed(_ inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token := accessToken(r)
+		if token == "" {
+			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgMissingToken))
+			return
+		}
+		p, err := a.app.Authenticate(r.Context(), token)
+		if err != nil {
+			if inbox.ErrorCode(err) == inbox.EINTERNAL {
+				a.writeError(w, r, err)
+				return
+			}
+			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgInvalidToken))
+			return
+		}
+		// Only a host's personal token is a Chatwoot user token; an OAuth
+		// application token is not one.
+		if p.Kind != inbox.TokenPersonal || p.Host == nil {
+			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgInvalidToken))
+			return
+		}
+		ctx := inbox.NewContextWithPrincipal(r.Context(), p)
+		accountID, err := strconv.ParseInt(r.PathValue("account_id"), 10, 64)
+		if err != nil || accountID <= 0 {
+			a.writeError(w, r, apiError(inbox.ENOTFOUND, "account_id", msgNotFound))
+			return
+		}
+		if err := a.app.CheckAccount(ctx, accountID); err != nil {
+			switch inbox.ErrorCode(err) {
+			case inbox.ENOTFOUND:
+				err = apiError(inbox.ENOTFOUND, "account_id", msgNotFound)
+			case inbox.EUNAUTHORIZED:
+				err = apiError(inbox.EUNAUTHORIZED, "account_id", inbox.ErrorMessage(err))
+			}
+			a.writeError(w, r, err)
+			return
+		}
+		httpx.SetAccount(ctx, accountID)
+		h(w, r.WithContext(ctx))
+	}
+}
+
+// base returns the public base URL for links.
+func (a *API) base(r *http.Request) string { return httpx.BaseURL(a.baseURL, r) }
+
+// writeJSON writes a 200 JSON response.
+func writeJSON(w http.ResponseWriter, v any) {
+	httpx.WriteJSON(w, http.StatusOK, contentType, v)
+}
+
+// writeEmpty writes Chatwoot's "empty 200": status 200 and no body.
+func writeEmpty(w http.ResponseWriter) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,52 @@
+package chatwoot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+)
+
+// An unexpected error cannot be provoked through the HTTP API on purpose, so
+// this white-box test renders one directly: the body is errors.json's
+// "internal" case and the detail goes to the log only.
+func TestWriteError_Internal(t *testing.T) {
+	var cases []struct {
+		Case   string          `json:"case"`
+		Status int             `json:"status"`
+		Inboxd json.RawMessage `json:"inboxd"`
+	}
+	raw, err := os.ReadFile("testdata/errors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	for _, c := range cases {
+		if c.Case == "internal" {
+			if err := json.Compact(&want, c.Inboxd); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var logged bytes.Buffer
+	a := New(Deps{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	rec := httptest.NewRecorder()
+	a.writeError(rec, httptest.NewRequest("GET", "/api/v1/accounts/1/conversations", nil),
+		fmt.Errorf("query conversations: connection refused to db-7"))
+	if rec.Code != 500 {
+		t.Fatalf("status=%d, want 500", rec.Code)
+	}
+	if got := rec.Body.String(); got != want.String() {
+		t.Fatalf("body=%s, want %s", got, want.String())
+	}
+	if !strings.Contains(logged.String(), "connection refused to db-7") {
+		t.Fatalf("log=%q, want the error's detail", logged.String())
+	}
+}
