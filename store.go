@@ -136,9 +136,9 @@ type Tx interface {
 	// DeleteIdempotencyKey forgets a key (idempotent).
 	DeleteIdempotencyKey(ctx context.Context, accountID int64, key string) error
 
-	// HitRateLimit adds one hit to the counter of key in the window starting
+	// HitRateLimit adds n hits to the counter of key in the window starting
 	// at window and returns the new count. Counters are shared by every node.
-	HitRateLimit(ctx context.Context, key string, window time.Time) (int, error)
+	HitRateLimit(ctx context.Context, key string, window time.Time, n int) (int, error)
 }
 
 // Resources that keep tombstones.

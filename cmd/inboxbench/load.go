@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -196,7 +197,17 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "running %s...\n", sc.name)
+		profDone := make(chan struct{})
+		if o.pprofDir != "" {
+			go func() {
+				defer close(profDone)
+				captureProfile(o, sc.name)
+			}()
+		} else {
+			close(profDone)
+		}
 		r := measure(ctx, sc, o.conns, o.duration)
+		<-profDone
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -212,4 +223,23 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// captureProfile saves a CPU profile of the server while a scenario runs.
+func captureProfile(o options, name string) {
+	secs := max(1, int(o.duration.Seconds())-1)
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", o.debugAddr, secs))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer resp.Body.Close()
+	os.MkdirAll(o.pprofDir, 0o755)
+	f, err := os.Create(filepath.Join(o.pprofDir, strings.ReplaceAll(strings.Fields(name)[0]+"-"+strings.Join(strings.Fields(name)[1:], "_"), "/", "_")+".pprof"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	io.Copy(f, resp.Body)
 }

@@ -43,6 +43,8 @@ type options struct {
 	out         string
 	only        string
 	keep        bool
+	pprofDir    string
+	debugAddr   string
 }
 
 func run(ctx context.Context, args []string) error {
@@ -56,6 +58,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.out, "out", "inboxbench.json", "where to write the JSON results")
 	fs.StringVar(&o.only, "only", "", "comma list of scenarios to run (default all)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work dir")
+	fs.StringVar(&o.pprofDir, "pprof", "", "write a CPU profile of the server per scenario into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,12 +91,19 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := startChild(ctx, bin, []string{"serve"}, map[string]string{
+	env := map[string]string{
 		"INBOXD_DATABASE_URL": o.databaseURL,
 		"INBOXD_DATA_DIR":     filepath.Join(o.workDir, "data"),
 		"INBOXD_RATE_LIMIT":   "1000000000",
 		"INBOXD_LOG_LEVEL":    "error",
-	})
+	}
+	if o.pprofDir != "" {
+		if o.debugAddr, err = freeAddr(); err != nil {
+			return err
+		}
+		env["INBOXD_DEBUG_ADDR"] = o.debugAddr
+	}
+	srv, err := startChild(ctx, bin, []string{"serve"}, env)
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,14 @@ func (d *dataset) summary() map[string]int {
 		"participants": d.participants, "largest_account_conversations": len(d.accounts[0].convs)}
 }
 
+// largeTenant is the size of the first account: enough conversations for
+// page 500 of a 100-per-page listing to exist.
+const largeTenant = 50100
+
 // seed fills the database through the store (fast, no HTTP). The first
-// account is the large tenant: half the conversations, so that deep pages
-// (page 500 at 100 per page) exist at the default scale.
+// account is the large tenant (half the conversations, at most largeTenant),
+// so that deep pages exist; the others share the rest, so growing the
+// dataset grows the number of rows per ordinary account.
 func seed(ctx context.Context, dsn string, scale float64) (*dataset, error) {
 	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
@@ -64,9 +69,10 @@ func seed(ctx context.Context, dsn string, scale float64) (*dataset, error) {
 			return nil, err
 		}
 		ds.accounts = append(ds.accounts, acc)
-		share := (nConvs - nConvs/2) / (nAccounts - 1)
+		big := min(nConvs/2, largeTenant)
+		share := (nConvs - big) / (nAccounts - 1)
 		if i == 0 {
-			share = nConvs / 2
+			share = big
 		}
 		hosts, clients, inboxID, err := accountRefs(ctx, st, acc.id)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -112,6 +113,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.HTTP.Serve(ln) }()
+	if m.Config.DebugAddr != "" {
+		go m.serveDebug()
+	}
 	m.Logger.Info("listening", "addr", ln.Addr().String(), "engine", m.Store.Engine(),
 		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir)
 	return nil
@@ -182,4 +186,20 @@ func newLogger(c config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serveDebug serves pprof profiles on the debug listener until the process
+// ends. Failing to bind it is logged, not fatal: it is a diagnostic aid.
+func (m *Main) serveDebug() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: m.Config.DebugAddr, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+	m.Logger.Info("debug listener", "addr", m.Config.DebugAddr)
+	if err := srv.ListenAndServe(); err != nil {
+		m.Logger.Warn("debug listener stopped", "err", err)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -51,6 +52,7 @@ type App struct {
 	fetcher       Fetcher
 	log           *slog.Logger
 	rateLimit     int
+	rates         sync.Map // rate limit key → *rateCounter
 	tokenLifetime time.Duration
 }
 

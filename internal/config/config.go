@@ -30,6 +30,7 @@ const (
 	EnvLogLevel        = "INBOXD_LOG_LEVEL"
 	EnvLogFormat       = "INBOXD_LOG_FORMAT"
 	EnvShutdownTimeout = "INBOXD_SHUTDOWN_TIMEOUT"
+	EnvDebugAddr       = "INBOXD_DEBUG_ADDR"
 )
 
 // SQLiteFile is the name of the SQLite database inside the data directory.
@@ -59,6 +60,9 @@ type Config struct {
 	// ShutdownTimeout bounds how long a stopping server waits for in-flight
 	// requests to finish.
 	ShutdownTimeout time.Duration
+	// DebugAddr, when set, serves Go's pprof profiles on a separate listener
+	// (keep it on loopback: profiles reveal internals).
+	DebugAddr string
 }
 
 // Defaults returns the settings used when nothing else is given.
@@ -82,6 +86,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}{
 		{EnvAddr, &c.Addr}, {EnvDataDir, &c.DataDir}, {EnvDatabaseURL, &c.DatabaseURL},
 		{EnvBaseURL, &c.BaseURL}, {EnvLogLevel, &c.LogLevel}, {EnvLogFormat, &c.LogFormat},
+		{EnvDebugAddr, &c.DebugAddr},
 	} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
@@ -118,6 +123,7 @@ func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (env "+EnvAddr+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in links; empty derives it from the request (env "+EnvBaseURL+")")
 	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "BookingSync API requests per hour per application and account; 0 disables (env "+EnvRateLimit+")")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "address of a separate pprof listener, e.g. 127.0.0.1:6060; empty disables (env "+EnvDebugAddr+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
 }
 
@@ -138,6 +144,11 @@ func (c Config) Validate() error {
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil {
 		return fmt.Errorf("invalid --base-url/%s %q: %v", EnvBaseURL, c.BaseURL, err)
+	}
+	if c.DebugAddr != "" {
+		if err := validateAddr(c.DebugAddr); err != nil {
+			return fmt.Errorf("invalid --debug-addr/%s %q: %v", EnvDebugAddr, c.DebugAddr, err)
+		}
 	}
 	if c.RateLimit < 0 {
 		return fmt.Errorf("invalid --rate-limit/%s %d: must be 0 (no limit) or more", EnvRateLimit, c.RateLimit)

@@ -63,20 +63,20 @@ func (tx *Tx) nextDisplayID(ctx context.Context, accountID int64) (int64, error)
 }
 
 // HitRateLimit increments a shared counter and returns its new value.
-func (tx *Tx) HitRateLimit(ctx context.Context, key string, window time.Time) (int, error) {
-	var n int
+func (tx *Tx) HitRateLimit(ctx context.Context, key string, window time.Time, n int) (int, error) {
+	var total int
 	err := tx.queryRow(ctx, `
-		INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
-		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-		RETURNING hits`, key, ts(window)).Scan(&n)
+		INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, ?)
+		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits
+		RETURNING hits`, key, ts(window), n).Scan(&total)
 	if err != nil {
 		return 0, err
 	}
-	// Forget windows that ended long ago, now and then, to keep the table small.
-	if n == 1 {
+	// Forget the key's earlier windows when a new one starts.
+	if total == n {
 		if _, err := tx.exec(ctx, `DELETE FROM rate_limits WHERE key = ? AND window_start < ?`, key, ts(window)); err != nil {
 			return 0, err
 		}
 	}
-	return n, nil
+	return total, nil
 }

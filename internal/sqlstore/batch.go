@@ -116,7 +116,7 @@ func (s *Store) runSavepoint(sqlTx *sql.Tx, r *writeReq) (err error) {
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return normalize(err)
 	}
-	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: true}
+	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: true, shared: true, stmts: s.writeStmts}
 	defer func() {
 		if p := recover(); p != nil {
 			err = panicError{p}

@@ -43,6 +43,9 @@ type Store struct {
 	// SQLite writes go through one goroutine that shares commits (batch.go).
 	writes     chan *writeReq
 	writerDone chan struct{}
+
+	// Prepared statement caches of the SQLite pools (nil on PostgreSQL).
+	writeStmts, readStmts *stmtCache
 }
 
 // Open connects to dsn, applies pending migrations and returns the store.
@@ -75,6 +78,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	if s.engine == engineSQLite {
+		s.writeStmts, s.readStmts = newStmtCache(s.write), newStmtCache(s.read)
 		s.startWriter()
 	}
 	return s, nil
@@ -96,8 +100,11 @@ func (s *Store) openSQLite(path string) error {
 	if err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// Writes are serialised by the writer goroutine (batch.go), not by the
+	// pool: the second connection lets the statement cache prepare while the
+	// first is inside a transaction.
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
 	if err != nil {
@@ -127,6 +134,8 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the connection pools.
 func (s *Store) Close() error {
 	s.stopWriter()
+	s.writeStmts.close()
+	s.readStmts.close()
 	var err error
 	if s.read != nil && s.read != s.write {
 		err = s.read.Close()
@@ -178,7 +187,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbo
 	// keeps its connection and row locks until ctx ends, which for a
 	// background context is never. After Commit it is a no-op.
 	defer sqlTx.Rollback()
-	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: !readOnly}
+	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: !readOnly, stmts: s.writeStmts}
+	if readOnly {
+		tx.stmts = s.readStmts
+	}
 	if err := fn(tx); err != nil {
 		return normalize(err)
 	}

@@ -18,21 +18,48 @@ type Tx struct {
 	engine   engine
 	now      time.Time
 	writable bool
+	// shared marks a transaction that also carries other callers' work
+	// (batch.go). Its statements ignore the end of the caller's context:
+	// SQLite answers an interrupted write by rolling back the whole
+	// transaction, which would undo the others' work too.
+	shared bool
+	// stmts caches prepared statements of the pool tx runs on (SQLite only).
+	stmts *stmtCache
 }
 
 // Now returns the transaction's time.
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtContext(ctx)
+	if st := tx.stmts.get(ctx, q); st != nil {
+		return tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, rebind(tx.engine, q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtContext(ctx)
+	if st := tx.stmts.get(ctx, q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, rebind(tx.engine, q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.stmtContext(ctx)
+	if st := tx.stmts.get(ctx, q); st != nil {
+		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, rebind(tx.engine, q), args...)
+}
+
+// stmtContext is the context a statement runs with.
+func (tx *Tx) stmtContext(ctx context.Context) context.Context {
+	if tx.shared {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
@@ -138,7 +165,9 @@ func (w *where) in(column string, ids []int64) {
 func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
 
 // pageSQL returns the LIMIT/OFFSET clause of a page with its arguments, and
-// adds the keyset condition to w.
+// adds the keyset condition to w. Callers build their count query from w
+// afterwards, so that the total of a keyset page counts the records after
+// the cursor whether or not the page is empty.
 func pageSQL(w *where, column string, p inbox.Page) (string, []any) {
 	if p.AfterID > 0 {
 		w.add(column+" > ?", p.AfterID)
