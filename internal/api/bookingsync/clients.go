@@ -1,0 +1,160 @@
+package bookingsync
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// passport, vat_number and addresses are shown (empty) but inboxd keeps no
+// such data: sending them empty is accepted, sending a value is a 422.
+var clientSchema = schema{
+	create: []string{"fullname", "firstname", "lastname", "company", "notes", "preferred_locale", "emails", "phones",
+		"passport", "vat_number", "addresses"},
+	update: []string{"fullname", "firstname", "lastname", "company", "notes", "preferred_locale", "emails", "phones",
+		"passport", "vat_number", "addresses"},
+}
+
+func (a *API) listClients(w http.ResponseWriter, r *http.Request) { a.clients(w, r, false) }
+
+func (a *API) getClients(w http.ResponseWriter, r *http.Request) { a.clients(w, r, true) }
+
+func (a *API) clients(w http.ResponseWriter, r *http.Request, byIDs bool) {
+	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Client, int, error) {
+		return a.app.ListClients(r.Context(), inbox.ClientFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+	}, func(c *inbox.Client) int64 { return c.ID })
+	if !ok {
+		return
+	}
+	recs := make([]object, len(items))
+	for i, c := range items {
+		recs[i] = clientRecord(c)
+	}
+	a.respondList(w, r, q, total, "", templates(a.base(r), "clients", clientRels...), "clients", recs)
+}
+
+// contactValue reads the single entry of emails ([{label, email}]) or
+// phones ([{label, number}]); inboxd keeps one of each.
+func contactValue(at attrs, errs *fieldErrors, name, key string) (*string, bool) {
+	if !at.has(name) {
+		return nil, false
+	}
+	empty := ""
+	if at.isNull(name) {
+		return &empty, true
+	}
+	var list []map[string]json.RawMessage
+	if err := json.Unmarshal(at[name], &list); err != nil {
+		errs.add(invalid(name, inbox.MsgInvalid))
+		return nil, false
+	}
+	switch len(list) {
+	case 0:
+		return &empty, true
+	case 1:
+	default:
+		errs.add(invalid(name, "has more than one entry (inboxd keeps one)"))
+		return nil, false
+	}
+	var v string
+	if err := json.Unmarshal(list[0][key], &v); err != nil || strings.ContainsRune(v, 0) {
+		errs.add(invalid(name, inbox.MsgInvalid))
+		return nil, false
+	}
+	v = strings.TrimSpace(v)
+	return &v, true
+}
+
+// clientAttrs decodes the writable client attributes.
+func clientAttrs(at attrs, errs *fieldErrors) inbox.ClientUpdate {
+	u := inbox.ClientUpdate{}
+	for _, f := range []struct {
+		name string
+		dst  **string
+	}{{"fullname", &u.Fullname}, {"firstname", &u.Firstname}, {"lastname", &u.Lastname}, {"company", &u.Company},
+		{"notes", &u.Notes}, {"preferred_locale", &u.PreferredLocale}} {
+		if at.has(f.name) {
+			s, _ := at.String(errs, f.name)
+			*f.dst = &s
+		}
+	}
+	u.Email, _ = contactValue(at, errs, "emails", "email")
+	u.Phone, _ = contactValue(at, errs, "phones", "number")
+	for _, name := range []string{"passport", "vat_number"} {
+		if s, ok := at.String(errs, name); ok && s != "" {
+			errs.add(invalid(name, "is not supported"))
+		}
+	}
+	if at.has("addresses") && !at.isNull("addresses") {
+		var list []json.RawMessage
+		if json.Unmarshal(at["addresses"], &list) != nil || len(list) > 0 {
+			errs.add(invalid("addresses", "is not supported"))
+		}
+	}
+	return u
+}
+
+func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
+	at, err := readRecord(r, "clients")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if err := clientSchema.check(at, true); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	var errs fieldErrors
+	u := clientAttrs(at, &errs)
+	if err := errs.err(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	c := &inbox.Client{}
+	for _, f := range []struct {
+		dst *string
+		src *string
+	}{{&c.Fullname, u.Fullname}, {&c.Firstname, u.Firstname}, {&c.Lastname, u.Lastname}, {&c.Company, u.Company},
+		{&c.Notes, u.Notes}, {&c.PreferredLocale, u.PreferredLocale}, {&c.Email, u.Email}, {&c.Phone, u.Phone}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+	c, err = a.app.CreateClient(r.Context(), c)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.writeCreated(w, r, "/clients", c.ID, templates(a.base(r), "clients", clientRels...), "clients", clientRecord(c))
+}
+
+func (a *API) updateClient(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.notFound(w, r)
+		return
+	}
+	at, err := readRecord(r, "clients")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if err := clientSchema.check(at, false); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	var errs fieldErrors
+	u := clientAttrs(at, &errs)
+	if err := errs.err(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	c, err := a.app.UpdateClient(r.Context(), id, u)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "clients", clientRels...), "clients", []object{clientRecord(c)}, nil)
+}

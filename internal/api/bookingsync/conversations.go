@@ -1,0 +1,206 @@
+package bookingsync
+
+import (
+	"context"
+	"net/http"
+
+	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
+)
+
+var conversationSchema = schema{
+	create: []string{"subject", "default_channel", "assignee_id", "source_id", "deadline_response_at",
+		"last_message_at", "closed", "marked_as_spam"},
+	update:   []string{"assignee_id", "closed", "default_channel", "marked_as_spam"},
+	readOnly: []string{"closed_at", "created_by_id", "created_by_type", "marked_as_spam_at", "read_at"},
+}
+
+// conversationRecords renders conversations with their links and read state.
+func (a *API) conversationRecords(r *http.Request, convs []*inbox.Conversation) ([]object, error) {
+	views, err := a.app.ConversationViews(r.Context(), convs, app.ViewOptions{Links: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]object, len(views))
+	for i, v := range views {
+		out[i] = conversationRecord(v)
+	}
+	return out, nil
+}
+
+func (a *API) listConversations(w http.ResponseWriter, r *http.Request) {
+	a.conversations(w, r, false)
+}
+
+func (a *API) getConversations(w http.ResponseWriter, r *http.Request) {
+	a.conversations(w, r, true)
+}
+
+func (a *API) conversations(w http.ResponseWriter, r *http.Request, byIDs bool) {
+	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Conversation, int, error) {
+		return a.app.ListConversations(r.Context(), inbox.ConversationFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+	}, func(c *inbox.Conversation) int64 { return c.ID })
+	if !ok {
+		return
+	}
+	recs, err := a.conversationRecords(r, items)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.respondList(w, r, q, total, inbox.ResourceConversations, templates(a.base(r), "conversations", conversationRels...), "conversations", recs)
+}
+
+// writeConversation answers a write with the conversation as it is now.
+func (a *API) writeConversation(w http.ResponseWriter, r *http.Request, c *inbox.Conversation, created bool) {
+	recs, err := a.conversationRecords(r, []*inbox.Conversation{c})
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	tpl := templates(a.base(r), "conversations", conversationRels...)
+	if created {
+		a.writeCreated(w, r, "/inbox/conversations", c.ID, tpl, "conversations", recs[0])
+		return
+	}
+	a.writeEnvelope(w, http.StatusOK, tpl, "conversations", recs, nil)
+}
+
+func (a *API) createConversation(w http.ResponseWriter, r *http.Request) {
+	at, err := readRecord(r, "conversations")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if err := conversationSchema.check(at, true); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	var errs fieldErrors
+	in := app.ConversationCreate{}
+	in.Subject, _ = at.String(&errs, "subject")
+	in.DefaultChannel, _ = at.String(&errs, "default_channel")
+	if id, ok := at.ID(&errs, "assignee_id"); ok {
+		in.AssigneeID = &id
+	}
+	if id, ok := at.ID(&errs, "source_id"); ok {
+		in.SourceID = &id
+	}
+	in.DeadlineResponseAt, _ = at.OptTime(&errs, "deadline_response_at")
+	in.LastMessageAt, _ = at.OptTime(&errs, "last_message_at")
+	if closed, ok := at.Bool(&errs, "closed"); ok && closed {
+		in.Status = inbox.StatusResolved
+	}
+	in.MarkedAsSpam, _ = at.Bool(&errs, "marked_as_spam")
+	if err := errs.err(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	c, err := a.app.CreateConversation(r.Context(), in)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.writeConversation(w, r, c, true)
+}
+
+func (a *API) updateConversation(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.notFound(w, r)
+		return
+	}
+	at, err := readRecord(r, "conversations")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if err := conversationSchema.check(at, false); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	var errs fieldErrors
+	ch := app.ConversationChange{}
+	if at.has("assignee_id") {
+		var assignee *int64
+		if v, ok := at.ID(&errs, "assignee_id"); ok {
+			assignee = &v
+		}
+		ch.AssigneeID = &assignee
+	}
+	if at.has("default_channel") {
+		s, _ := at.String(&errs, "default_channel")
+		ch.DefaultChannel = &s
+	}
+	if v, ok := at.Bool(&errs, "closed"); ok {
+		ch.Closed = &v
+	}
+	if v, ok := at.Bool(&errs, "marked_as_spam"); ok {
+		ch.MarkedAsSpam = &v
+	}
+	if err := errs.err(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	c, err := a.app.UpdateConversation(r.Context(), id, ch)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.writeConversation(w, r, c, false)
+}
+
+func (a *API) connectBooking(w http.ResponseWriter, r *http.Request) {
+	a.bookingLink(w, r, a.app.ConnectBooking)
+}
+
+func (a *API) disconnectBooking(w http.ResponseWriter, r *http.Request) {
+	a.bookingLink(w, r, a.app.DisconnectBooking)
+}
+
+// bookingLink serves connect_booking and disconnect_booking: the body names
+// the booking as {"bookings": [{"id": 15}]}.
+func (a *API) bookingLink(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, id, bookingID int64) (*inbox.Conversation, error)) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		a.notFound(w, r)
+		return
+	}
+	bookingID, err := referencedID(r, "bookings")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	c, err := do(r.Context(), id, bookingID)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	a.writeConversation(w, r, c, false)
+}
+
+// referenceSchema is the body of the custom actions that name another
+// record: only its id.
+var referenceSchema = schema{create: []string{"id"}}
+
+// referencedID reads {"<root>": [{"id": N}]}; a missing id is "can't be
+// blank" and a malformed one "is invalid", both on the root name.
+func referencedID(r *http.Request, root string) (int64, error) {
+	at, err := readRecord(r, root)
+	if err != nil {
+		return 0, err
+	}
+	// ignoredAttrs drops "id" too, so read it first.
+	raw, has := at["id"]
+	if err := referenceSchema.check(at, true); err != nil {
+		return 0, err
+	}
+	if !has || string(raw) == "null" {
+		return 0, invalid(root, inbox.MsgBlank)
+	}
+	n, ok := parseID(raw)
+	if !ok {
+		return 0, invalid(root, inbox.MsgInvalid)
+	}
+	return n, nil
+}
