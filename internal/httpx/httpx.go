@@ -226,3 +226,10 @@ func FileURL(base string, accountID, id int64, key, name string) string {
 	return strings.TrimRight(base, "/") + "/files/" + strconv.FormatInt(accountID, 10) + "/" +
 		strconv.FormatInt(id, 10) + "/" + key + "/" + url.PathEscape(name)
 }
+
+// Router is what a dialect registers its routes on: an *http.ServeMux, or a
+// wrapper that also records the route table (the isolation tests walk it).
+type Router interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}

@@ -15,7 +15,8 @@ const syncedAtLayout = "2006-01-02 15:04:05 UTC"
 
 // scope wraps an /api/v3 handler: it stamps the request's start time,
 // authenticates the OAuth bearer token, counts the request against the hourly
-// rate limit and checks the scope the route needs.
+// rate limit, checks the scope the route needs, and honours Idempotency-Key
+// on POSTs.
 func (a *API) scope(s inbox.Scope, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Updated-Since-Request-Synced-At", httpx.RequestStart(r.Context()).UTC().Format(syncedAtLayout))
@@ -56,6 +57,10 @@ func (a *API) scope(s inbox.Scope, h http.HandlerFunc) http.Handler {
 		}
 		if !p.Scopes.Has(s) {
 			a.writeError(w, r, inbox.Errorf(inbox.EFORBIDDEN, "The access token lacks the %s scope.", s))
+			return
+		}
+		if r.Method == http.MethodPost {
+			httpx.Idempotent(a.app, a.writeError, h)(w, r)
 			return
 		}
 		h(w, r)

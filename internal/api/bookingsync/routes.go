@@ -1,15 +1,14 @@
 package bookingsync
 
 import (
-	"net/http"
-
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 // Register mounts the BookingSync API v3 and the OAuth endpoints. Each /api/v3
 // route names the scope it needs; a write scope includes its read scope.
 // Update routes answer PUT and PATCH alike.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux httpx.Router) {
 	mux.HandleFunc("POST /oauth/token", a.token)
 	mux.HandleFunc("POST /oauth/revoke", a.revoke)
 	mux.HandleFunc("GET /oauth/token/info", a.tokenInfo)

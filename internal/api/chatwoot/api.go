@@ -97,6 +97,10 @@ func (a *API) authed(_ inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		httpx.SetAccount(ctx, accountID)
+		if r.Method == http.MethodPost {
+			httpx.Idempotent(a.app, func(w http.ResponseWriter, r *http.Request, err error) { a.writeError(w, r, err) }, h)(w, r.WithContext(ctx))
+			return
+		}
 		h(w, r.WithContext(ctx))
 	}
 }

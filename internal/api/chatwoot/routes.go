@@ -5,13 +5,14 @@ import (
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 // base is the path every route lives under.
 const base = "/api/v1/accounts/{account_id}/conversations"
 
 // Register mounts the dialect's routes. Each line names the scope it needs.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux httpx.Router) {
 	const (
 		read  = inbox.ScopeInboxRead
 		write = inbox.ScopeInboxWrite
