@@ -53,6 +53,7 @@ type App struct {
 	log           *slog.Logger
 	rateLimit     int
 	rates         sync.Map // rate limit key → *rateCounter
+	auth          authCache
 	tokenLifetime time.Duration
 }
 

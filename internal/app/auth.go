@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/auth"
@@ -17,7 +18,12 @@ func (a *App) Authenticate(ctx context.Context, token string) (*inbox.Principal,
 		return nil, inbox.Errorf(inbox.EUNAUTHORIZED, "Missing access token.")
 	}
 	hash := auth.Hash(token)
+	now := time.Now()
+	if p := a.auth.get(hash, now); p != nil {
+		return p, nil
+	}
 	var p *inbox.Principal
+	var expires *time.Time
 	err := a.store.View(ctx, func(tx inbox.Tx) error {
 		t, err := tx.FindAccessTokenByHash(ctx, hash)
 		if inbox.ErrorCode(err) == inbox.ENOTFOUND {
@@ -30,6 +36,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*inbox.Principal,
 		if subtle.ConstantTimeCompare(t.TokenHash, hash) != 1 || !t.Active(tx.Now()) {
 			return inbox.Errorf(inbox.EUNAUTHORIZED, "Invalid Access Token")
 		}
+		expires = t.ExpiresAt
 		p = &inbox.Principal{AccountID: t.AccountID, TokenID: t.ID, Kind: t.Kind, ApplicationID: t.ApplicationID, Scopes: t.Scopes}
 		if t.HostID != nil {
 			h, err := tx.FindHostByID(ctx, t.AccountID, *t.HostID)
@@ -48,7 +55,11 @@ func (a *App) Authenticate(ctx context.Context, token string) (*inbox.Principal,
 		}
 		return nil
 	})
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	a.auth.put(hash, p, expires, now)
+	return p, nil
 }
 
 // CheckAccount verifies that the caller may act in accountID: the account

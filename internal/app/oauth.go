@@ -78,6 +78,8 @@ func (a *App) ClientCredentials(ctx context.Context, clientID, secret, scope str
 // old access and refresh tokens stop working: refresh tokens rotate.
 func (a *App) Refresh(ctx context.Context, clientID, secret, refreshToken, scope string) (*TokenGrant, error) {
 	var g *TokenGrant
+	var revoked int64
+	defer func() { a.auth.forget(revoked) }()
 	err := a.store.Update(ctx, func(tx inbox.Tx) error {
 		app, err := clientApp(ctx, tx, clientID, secret)
 		if err != nil {
@@ -113,6 +115,7 @@ func (a *App) Refresh(ctx context.Context, clientID, secret, refreshToken, scope
 		if err := tx.RevokeAccessToken(ctx, old.AccountID, old.ID); err != nil {
 			return err
 		}
+		revoked = old.ID
 		g, err = a.issue(ctx, tx, old.AccountID, &app.ID, scopes, true, 0)
 		return err
 	})
@@ -123,6 +126,8 @@ func (a *App) Refresh(ctx context.Context, clientID, secret, refreshToken, scope
 // not an error. When client credentials are given they must be valid and the
 // token must belong to that client.
 func (a *App) Revoke(ctx context.Context, clientID, secret, token string) error {
+	var revoked int64
+	defer func() { a.auth.forget(revoked) }()
 	return a.store.Update(ctx, func(tx inbox.Tx) error {
 		var app *inbox.Application
 		if clientID != "" || secret != "" {
@@ -147,6 +152,7 @@ func (a *App) Revoke(ctx context.Context, clientID, secret, token string) error 
 		if app != nil && (t.ApplicationID == nil || *t.ApplicationID != app.ID) {
 			return oauthError(inbox.EFORBIDDEN, "unauthorized_client", "You are not authorized to revoke this token.")
 		}
+		revoked = t.ID
 		if t.RevokedAt != nil {
 			return nil
 		}

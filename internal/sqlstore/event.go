@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -53,7 +54,7 @@ func (tx *Tx) FindEvents(ctx context.Context, accountID int64, afterID int64, li
 		FROM events
 		WHERE account_id = ? AND id > ?
 		ORDER BY id
-		LIMIT ?`, accountID, afterID, limit)
+		LIMIT `+strconv.Itoa(max(limit, 1)), accountID, afterID)
 	if err != nil {
 		return nil, err
 	}
