@@ -450,29 +450,53 @@ func (tx *Tx) FindConversationLinks(ctx context.Context, accountID int64, ids []
 	if len(ids) == 0 {
 		return out, nil
 	}
+	// One statement for the four kinds of links: a round trip each was most
+	// of the cost of rendering a conversation.
 	in := placeholders(len(ids))
-	args := append([]any{accountID}, int64Args(ids)...)
-	queries := []struct {
-		q   string
-		dst func(*inbox.ConversationLinks, int64)
-	}{
-		{`SELECT conversation_id, booking_id FROM conversation_bookings WHERE account_id = ? AND conversation_id IN (` + in + `) ORDER BY booking_id`,
-			func(l *inbox.ConversationLinks, v int64) { l.BookingIDs = append(l.BookingIDs, v) }},
-		{`SELECT conversation_id, id FROM inquiries WHERE account_id = ? AND conversation_id IN (` + in + `) ORDER BY id`,
-			func(l *inbox.ConversationLinks, v int64) { l.InquiryIDs = append(l.InquiryIDs, v) }},
-		{`SELECT conversation_id, id FROM messages WHERE account_id = ? AND conversation_id IN (` + in + `) AND kind <> 'activity' ORDER BY id`,
-			func(l *inbox.ConversationLinks, v int64) { l.MessageIDs = append(l.MessageIDs, v) }},
-		{`SELECT conversation_id, id FROM participants WHERE account_id = ? AND conversation_id IN (` + in + `) ORDER BY id`,
-			func(l *inbox.ConversationLinks, v int64) { l.ParticipantIDs = append(l.ParticipantIDs, v) }},
+	var args []any
+	for i := 0; i < 4; i++ {
+		args = append(append(args, accountID), int64Args(ids)...)
 	}
-	for _, q := range queries {
-		if err := tx.pairs(ctx, q.q, args, func(c, v int64) {
-			if l := out[c]; l != nil {
-				q.dst(l, v)
-			}
-		}); err != nil {
+	rows, err := tx.query(ctx, `
+		SELECT 0, conversation_id, booking_id FROM conversation_bookings
+		WHERE account_id = ? AND conversation_id IN (`+in+`)
+		UNION ALL
+		SELECT 1, conversation_id, id FROM inquiries
+		WHERE account_id = ? AND conversation_id IN (`+in+`)
+		UNION ALL
+		SELECT 2, conversation_id, id FROM messages
+		WHERE account_id = ? AND conversation_id IN (`+in+`) AND kind <> 'activity'
+		UNION ALL
+		SELECT 3, conversation_id, id FROM participants
+		WHERE account_id = ? AND conversation_id IN (`+in+`)
+		ORDER BY 1, 3`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind int
+		var c, v int64
+		if err := rows.Scan(&kind, &c, &v); err != nil {
 			return nil, err
 		}
+		l := out[c]
+		if l == nil {
+			continue
+		}
+		switch kind {
+		case 0:
+			l.BookingIDs = append(l.BookingIDs, v)
+		case 1:
+			l.InquiryIDs = append(l.InquiryIDs, v)
+		case 2:
+			l.MessageIDs = append(l.MessageIDs, v)
+		case 3:
+			l.ParticipantIDs = append(l.ParticipantIDs, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -518,15 +542,25 @@ func (tx *Tx) FindConversationStats(ctx context.Context, accountID int64, ids []
 		return out, nil
 	}
 	in := placeholders(len(ids))
-	args := append([]any{accountID}, int64Args(ids)...)
+	args := append(append(append([]any{accountID}, int64Args(ids)...), accountID), int64Args(ids)...)
+	// One statement: read state from the participants, and the unread count
+	// (incoming messages after the newest host read), capped here.
 	rows, err := tx.query(ctx, `
 		SELECT
 			c.id,
 			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = 'Client'),
-			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = 'Host'),
+			h.read_at,
 			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = 'Host' AND p.member_id = c.assignee_id),
-			(SELECT MAX(m.created_at) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = 'incoming')
+			(SELECT MAX(m.created_at) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = 'incoming'),
+			(SELECT COUNT(*) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = 'incoming'
+				AND m.created_at > COALESCE(h.read_at, -1))
 		FROM conversations c
+		LEFT JOIN (
+			SELECT p.conversation_id, MAX(p.read_at) AS read_at
+			FROM participants p
+			WHERE p.account_id = ? AND p.conversation_id IN (`+in+`) AND p.member_type = 'Host'
+			GROUP BY p.conversation_id
+		) h ON h.conversation_id = c.id
 		WHERE c.account_id = ? AND c.id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, err
@@ -535,36 +569,17 @@ func (tx *Tx) FindConversationStats(ctx context.Context, accountID int64, ids []
 	for rows.Next() {
 		var id int64
 		var client, host, assignee, incoming sql.NullInt64
-		if err := rows.Scan(&id, &client, &host, &assignee, &incoming); err != nil {
+		var unread int
+		if err := rows.Scan(&id, &client, &host, &assignee, &incoming, &unread); err != nil {
 			return nil, err
 		}
 		st := out[id]
 		st.ClientReadAt, st.HostReadAt, st.AssigneeReadAt = fromNullTS(client), fromNullTS(host), fromNullTS(assignee)
 		st.LastIncomingAt = fromNullTS(incoming)
+		st.UnreadCount = min(unread, 10)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	rows.Close()
-	// Unread: incoming messages after the newest host read, capped at 10. The
-	// subquery stops after 10 rows per conversation.
-	for _, id := range ids {
-		st := out[id]
-		if st.LastIncomingAt == nil || (st.HostReadAt != nil && !st.LastIncomingAt.After(*st.HostReadAt)) {
-			continue
-		}
-		var since int64 = -1 << 62
-		if st.HostReadAt != nil {
-			since = ts(*st.HostReadAt)
-		}
-		if err := tx.queryRow(ctx, `
-			SELECT COUNT(*) FROM (
-				SELECT 1 FROM messages
-				WHERE account_id = ? AND conversation_id = ? AND kind = 'incoming' AND created_at > ?
-				LIMIT 10
-			) t`, accountID, id, since).Scan(&st.UnreadCount); err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
