@@ -77,6 +77,8 @@ type Tx interface {
 	// (whose assignee fields are ignored); mineHostID is the caller.
 	CountConversations(ctx context.Context, accountID int64, f ConversationFilter, mineHostID int64) (ConversationCounts, error)
 	UpdateConversation(ctx context.Context, accountID, id int64, u ConversationUpdate) (*Conversation, error)
+	// PatchConversation is UpdateConversation without reading the record back.
+	PatchConversation(ctx context.Context, accountID, id int64, u ConversationUpdate) error
 	// SetConversationLabels replaces the label list (order kept, duplicates dropped).
 	SetConversationLabels(ctx context.Context, accountID, id int64, labels []string) error
 	// DeleteConversation removes the conversation with its participants and
@@ -93,6 +95,8 @@ type Tx interface {
 	FindParticipantByID(ctx context.Context, accountID, id int64) (*Participant, error)
 	FindParticipants(ctx context.Context, accountID int64, f ParticipantFilter) ([]*Participant, int, error)
 	UpdateParticipant(ctx context.Context, accountID, id int64, u ParticipantUpdate) (*Participant, error)
+	// PatchParticipant is UpdateParticipant without reading the record back.
+	PatchParticipant(ctx context.Context, accountID, id int64, u ParticipantUpdate) error
 	// SetHostReadAt sets read_at of every host participant of a conversation.
 	SetHostReadAt(ctx context.Context, accountID, conversationID int64, t *time.Time) error
 	DeleteParticipant(ctx context.Context, accountID, id int64) error

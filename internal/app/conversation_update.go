@@ -143,7 +143,7 @@ func (a *App) applyChange(ctx context.Context, tx inbox.Tx, p *inbox.Principal, 
 		changes["custom_attributes"] = [2]any{c.CustomAttributes, attrs}
 	}
 	if len(changes) > 0 {
-		if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, u); err != nil {
+		if err := tx.PatchConversation(ctx, p.AccountID, c.ID, u); err != nil {
 			return nil, err
 		}
 		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationUpdated,
@@ -186,7 +186,7 @@ func (a *App) setStatus(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c 
 	case inbox.StatusSnoozed:
 		snoozed = snoozedUntil
 	}
-	if _, err := tx.UpdateConversation(ctx, c.AccountID, c.ID, u); err != nil {
+	if err := tx.PatchConversation(ctx, c.AccountID, c.ID, u); err != nil {
 		return err
 	}
 	if text == "" {
@@ -225,7 +225,7 @@ func (a *App) assign(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *in
 			text = actorName(p) + " self-assigned this conversation"
 		}
 	}
-	if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{AssigneeID: &hostID}); err != nil {
+	if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{AssigneeID: &hostID}); err != nil {
 		return err
 	}
 	if err := a.activity(ctx, tx, p, c, text); err != nil {
@@ -238,7 +238,7 @@ func (a *App) assign(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *in
 func sameID(a, b *int64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
 func (a *App) setPriority(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *inbox.Conversation, priority string) error {
-	if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Priority: &priority}); err != nil {
+	if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Priority: &priority}); err != nil {
 		return err
 	}
 	var text string
@@ -289,7 +289,7 @@ func (a *App) setLabels(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c 
 	if err := tx.SetConversationLabels(ctx, p.AccountID, c.ID, clean); err != nil {
 		return err
 	}
-	if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
+	if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
 		return err
 	}
 	if len(added) > 0 {
@@ -318,7 +318,7 @@ func (a *App) activity(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *
 		return err
 	}
 	now := tx.Now()
-	if _, err := tx.UpdateConversation(ctx, c.AccountID, c.ID, inbox.ConversationUpdate{LastActivityAt: &now}); err != nil {
+	if err := tx.PatchConversation(ctx, c.AccountID, c.ID, inbox.ConversationUpdate{LastActivityAt: &now}); err != nil {
 		return err
 	}
 	return emit(ctx, tx, p, inbox.Event{AccountID: c.AccountID, Type: inbox.EventMessageCreated,
@@ -378,7 +378,7 @@ func (a *App) MarkSeen(ctx context.Context, id int64) (*inbox.Conversation, erro
 			return err
 		}
 		now := tx.Now()
-		_, err = tx.UpdateParticipant(ctx, p.AccountID, pt.ID, inbox.ParticipantUpdate{ReadAt: ptr(&now)})
+		err = tx.PatchParticipant(ctx, p.AccountID, pt.ID, inbox.ParticipantUpdate{ReadAt: ptr(&now)})
 		return err
 	})
 	return c, err

@@ -134,13 +134,27 @@ func (a *App) createMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 			return nil, asInvalid(err, "attachment_ids")
 		}
 	}
+	m.AttachmentIDs = uniqueIDs(m.AttachmentIDs)
 	if err := tx.CreateMessage(ctx, m); err != nil {
 		return nil, err
 	}
 	if err := a.afterMessage(ctx, tx, p, c, sender, m); err != nil {
 		return nil, err
 	}
-	return tx.FindMessageByID(ctx, p.AccountID, m.ID)
+	return m, nil
+}
+
+// uniqueIDs drops repeated ids, keeping the first occurrence's position.
+func uniqueIDs(ids []int64) []int64 {
+	out := []int64{}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // resolveSender finds (or, for hosts and the contact, creates) the sender
@@ -228,11 +242,11 @@ func (a *App) afterMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal,
 			}
 		}
 	}
-	if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, u); err != nil {
+	if err := tx.PatchConversation(ctx, p.AccountID, c.ID, u); err != nil {
 		return err
 	}
 	if sender.LastMessageSentAt == nil || at.After(*sender.LastMessageSentAt) {
-		if _, err := tx.UpdateParticipant(ctx, p.AccountID, sender.ID, inbox.ParticipantUpdate{LastMessageSentAt: ptr(&at)}); err != nil {
+		if err := tx.PatchParticipant(ctx, p.AccountID, sender.ID, inbox.ParticipantUpdate{LastMessageSentAt: ptr(&at)}); err != nil {
 			return err
 		}
 	}
@@ -326,7 +340,7 @@ func (a *App) UpdateMessage(ctx context.Context, id int64, ch MessageChange) (*i
 		if m, err = tx.UpdateMessage(ctx, p.AccountID, id, u); err != nil {
 			return err
 		}
-		if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
+		if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
 			return err
 		}
 		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,

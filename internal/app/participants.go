@@ -52,7 +52,7 @@ func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*inb
 		}
 		if in.MemberType == inbox.MemberClient && c.ClientID == nil {
 			cid := &in.MemberID
-			if _, err := tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{ClientID: &cid}); err != nil {
+			if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{ClientID: &cid}); err != nil {
 				return nil, err
 			}
 		}

@@ -270,8 +270,16 @@ func (tx *Tx) CountConversations(ctx context.Context, accountID int64, f inbox.C
 	return n, err
 }
 
-// UpdateConversation changes a conversation.
+// UpdateConversation changes a conversation and returns it.
 func (tx *Tx) UpdateConversation(ctx context.Context, accountID, id int64, u inbox.ConversationUpdate) (*inbox.Conversation, error) {
+	if err := tx.PatchConversation(ctx, accountID, id, u); err != nil {
+		return nil, err
+	}
+	return tx.FindConversationByID(ctx, accountID, id)
+}
+
+// PatchConversation changes a conversation.
+func (tx *Tx) PatchConversation(ctx context.Context, accountID, id int64, u inbox.ConversationUpdate) error {
 	s := &setList{}
 	if u.Status != nil {
 		s.set("status", *u.Status)
@@ -315,15 +323,14 @@ func (tx *Tx) UpdateConversation(ctx context.Context, accountID, id int64, u inb
 	if u.FirstReplyCreatedAt != nil {
 		s.set("first_reply_created_at", tsp(*u.FirstReplyCreatedAt))
 	}
-	if len(s.cols) > 0 || u.Touch {
-		s.set("updated_at", ts(tx.now))
-		res, err := tx.exec(ctx, `UPDATE conversations SET `+s.sql()+` WHERE account_id = ? AND id = ?`,
-			append(s.args, accountID, id)...)
-		if err := affected(res, err, "Conversation"); err != nil {
-			return nil, err
-		}
+	if len(s.cols) == 0 && !u.Touch {
+		_, err := tx.FindConversationByID(ctx, accountID, id) // still ENOTFOUND for a foreign id
+		return err
 	}
-	return tx.FindConversationByID(ctx, accountID, id)
+	s.set("updated_at", ts(tx.now))
+	res, err := tx.exec(ctx, `UPDATE conversations SET `+s.sql()+` WHERE account_id = ? AND id = ?`,
+		append(s.args, accountID, id)...)
+	return affected(res, err, "Conversation")
 }
 
 // SetConversationLabels replaces the labels of a conversation.

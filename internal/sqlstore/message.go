@@ -94,13 +94,18 @@ func (tx *Tx) CreateMessage(ctx context.Context, m *inbox.Message) error {
 	if m.AttachmentIDs == nil {
 		m.AttachmentIDs = []int64{}
 	}
-	return tx.setMessageAttachments(ctx, m.AccountID, m.ID, m.AttachmentIDs)
+	return tx.insertMessageAttachments(ctx, m.AccountID, m.ID, m.AttachmentIDs)
 }
 
 func (tx *Tx) setMessageAttachments(ctx context.Context, accountID, messageID int64, ids []int64) error {
 	if _, err := tx.exec(ctx, `DELETE FROM message_attachments WHERE account_id = ? AND message_id = ?`, accountID, messageID); err != nil {
 		return err
 	}
+	return tx.insertMessageAttachments(ctx, accountID, messageID, ids)
+}
+
+// insertMessageAttachments links attachments to a message that has none.
+func (tx *Tx) insertMessageAttachments(ctx context.Context, accountID, messageID int64, ids []int64) error {
 	seen := map[int64]bool{}
 	for i, a := range ids {
 		if seen[a] {
@@ -153,13 +158,13 @@ func (tx *Tx) FindMessages(ctx context.Context, accountID int64, f inbox.Message
 	if f.AfterID > 0 {
 		w.add("m.id > ?", f.AfterID)
 	}
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM messages m WHERE ` + w.sql()
 	order := " ORDER BY m.id"
 	if f.Newest {
 		order = " ORDER BY m.id DESC"
 	}
 	limit, largs := pageSQL(w, "m.id", f.Page)
+	countArgs := append([]any(nil), w.args...)
+	countQ := `SELECT COUNT(*) FROM messages m WHERE ` + w.sql()
 	q := `SELECT ` + messageColumns + `, COUNT(*) OVER() FROM messages m WHERE ` + w.sql() + order + limit
 	msgs, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanMessage)
 	if err != nil {

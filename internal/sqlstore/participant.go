@@ -79,15 +79,23 @@ func (tx *Tx) FindParticipants(ctx context.Context, accountID int64, f inbox.Par
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
+	limit, largs := pageSQL(w, "id", f.Page)
 	countArgs := append([]any(nil), w.args...)
 	countQ := `SELECT COUNT(*) FROM participants WHERE ` + w.sql()
-	limit, largs := pageSQL(w, "id", f.Page)
 	q := `SELECT ` + participantColumns + `, COUNT(*) OVER() FROM participants WHERE ` + w.sql() + ` ORDER BY id` + limit
 	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanParticipant)
 }
 
 // UpdateParticipant changes a participant.
 func (tx *Tx) UpdateParticipant(ctx context.Context, accountID, id int64, u inbox.ParticipantUpdate) (*inbox.Participant, error) {
+	if err := tx.PatchParticipant(ctx, accountID, id, u); err != nil {
+		return nil, err
+	}
+	return tx.FindParticipantByID(ctx, accountID, id)
+}
+
+// PatchParticipant changes a participant.
+func (tx *Tx) PatchParticipant(ctx context.Context, accountID, id int64, u inbox.ParticipantUpdate) error {
 	s := &setList{}
 	if u.ReadAt != nil {
 		s.set("read_at", tsp(*u.ReadAt))
@@ -97,10 +105,7 @@ func (tx *Tx) UpdateParticipant(ctx context.Context, accountID, id int64, u inbo
 	}
 	s.set("updated_at", ts(tx.now))
 	res, err := tx.exec(ctx, `UPDATE participants SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
-	if err := affected(res, err, "Participant"); err != nil {
-		return nil, err
-	}
-	return tx.FindParticipantByID(ctx, accountID, id)
+	return affected(res, err, "Participant")
 }
 
 // SetHostReadAt sets read_at of every host participant of a conversation.
