@@ -80,9 +80,9 @@ func (tx *Tx) FindAttachments(ctx context.Context, accountID int64, f inbox.Atta
 	if f.UpdatedSince != nil {
 		w.add("a.updated_at >= ?", ts(*f.UpdatedSince))
 	}
+	limit, largs := pageSQL(w, "a.id", f.Page)
 	countArgs := append([]any(nil), w.args...)
 	countQ := `SELECT COUNT(*) FROM attachments a WHERE ` + w.sql()
-	limit, largs := pageSQL(w, "a.id", f.Page)
 	q := `SELECT ` + attachmentColumns + `, COUNT(*) OVER() FROM attachments a WHERE ` + w.sql() + ` ORDER BY a.id` + limit
 	out, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanAttachment)
 	if err != nil {

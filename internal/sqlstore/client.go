@@ -90,9 +90,9 @@ func (tx *Tx) FindClients(ctx context.Context, accountID int64, f inbox.ClientFi
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
+	limit, largs := pageSQL(w, "id", f.Page)
 	countArgs := append([]any(nil), w.args...)
 	countQ := `SELECT COUNT(*) FROM clients WHERE ` + w.sql()
-	limit, largs := pageSQL(w, "id", f.Page)
 	q := `SELECT ` + clientColumns + `, COUNT(*) OVER() FROM clients WHERE ` + w.sql() + ` ORDER BY id` + limit
 	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanClient)
 }

@@ -22,6 +22,10 @@ const (
 	sqliteConstraintUnique     = 2067
 )
 
+// Extended constraint code of a foreign key violation: a referenced row is
+// missing (PostgreSQL's 23503).
+const sqliteConstraintForeignKey = 787
+
 // normalize turns driver errors into domain errors by error code, never by
 // message text. Errors that are already *inbox.Error pass through.
 func normalize(err error) error {
@@ -40,6 +44,8 @@ func normalize(err error) error {
 		switch se.Code() {
 		case sqliteConstraintPrimaryKey, sqliteConstraintUnique:
 			return &wrapped{code: inbox.ECONFLICT, err: err}
+		case sqliteConstraintForeignKey:
+			return &wrapped{code: inbox.EINVALID, err: err}
 		}
 	}
 	var pe *pgconn.PgError

@@ -69,9 +69,9 @@ func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
+	limit, largs := pageSQL(w, "id", f.Page)
 	countArgs := append([]any(nil), w.args...)
 	countQ := `SELECT COUNT(*) FROM hosts WHERE ` + w.sql()
-	limit, largs := pageSQL(w, "id", f.Page)
 	q := `SELECT ` + hostColumns + `, COUNT(*) OVER() FROM hosts WHERE ` + w.sql() + ` ORDER BY id` + limit
 	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanHost)
 }
@@ -200,4 +200,3 @@ func (tx *Tx) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
-

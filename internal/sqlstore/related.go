@@ -18,9 +18,9 @@ func simpleList[T any](ctx context.Context, tx *Tx, table, columns string, accou
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
+	limit, largs := pageSQL(w, "id", f.Page)
 	countArgs := append([]any(nil), w.args...)
 	countQ := `SELECT COUNT(*) FROM ` + table + ` WHERE ` + w.sql()
-	limit, largs := pageSQL(w, "id", f.Page)
 	q := `SELECT ` + columns + `, COUNT(*) OVER() FROM ` + table + ` WHERE ` + w.sql() + ` ORDER BY id` + limit
 	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scan)
 }
