@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -56,9 +57,16 @@ func (s *Store) startWriter() {
 // updateBatched queues fn for the writer goroutine and waits for its result.
 func (s *Store) updateBatched(ctx context.Context, fn func(inbox.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.writesMu.RLock()
+	if s.writesClosed {
+		s.writesMu.RUnlock()
+		return errStoreClosed
+	}
 	select {
 	case s.writes <- req:
+		s.writesMu.RUnlock()
 	case <-ctx.Done():
+		s.writesMu.RUnlock()
 		return ctx.Err()
 	}
 	// Once queued the request is always answered: the writer never drops one.
@@ -89,7 +97,23 @@ func (s *Store) commitBatch(batch []*writeReq) {
 			results[i] = err
 			continue
 		}
-		results[i] = s.runSavepoint(sqlTx, r)
+		var broken bool
+		results[i], broken = s.runSavepoint(sqlTx, r)
+		if broken {
+			// The savepoint could not be undone (SQLite rolled back the
+			// whole transaction, e.g. on an I/O error): nobody in the batch
+			// may be told "committed". Those not at fault are rerun.
+			sqlTx.Rollback()
+			for j := range batch {
+				if j != i && (results[j] == nil || j > i) {
+					results[j] = errBatchAborted
+				}
+			}
+			for j, r := range batch {
+				r.done <- results[j]
+			}
+			return
+		}
 		if results[i] == nil {
 			ok++
 		}
@@ -111,10 +135,12 @@ func (s *Store) commitBatch(batch []*writeReq) {
 
 // runSavepoint runs one caller's function inside a savepoint of the shared
 // transaction, rolling back to it on error or panic.
-func (s *Store) runSavepoint(sqlTx *sql.Tx, r *writeReq) (err error) {
-	ctx := r.ctx
-	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
-		return normalize(err)
+func (s *Store) runSavepoint(sqlTx *sql.Tx, r *writeReq) (err error, broken bool) {
+	// Statements of a shared transaction ignore the caller's cancellation
+	// (see Tx.shared); so do the savepoint's own.
+	bg := context.Background()
+	if _, err := sqlTx.ExecContext(bg, "SAVEPOINT w"); err != nil {
+		return normalize(err), true
 	}
 	tx := &Tx{tx: sqlTx, engine: s.engine, now: inbox.Truncate(s.Now()), writable: true, shared: true, stmts: s.writeStmts}
 	defer func() {
@@ -123,19 +149,38 @@ func (s *Store) runSavepoint(sqlTx *sql.Tx, r *writeReq) (err error) {
 		}
 		if err != nil {
 			// Undo this caller's writes only; the others in the batch stay.
-			sqlTx.ExecContext(context.Background(), "ROLLBACK TO w")
+			if _, rerr := sqlTx.ExecContext(bg, "ROLLBACK TO w"); rerr != nil {
+				broken = true
+				return
+			}
 		}
-		sqlTx.ExecContext(context.Background(), "RELEASE w")
+		if _, rerr := sqlTx.ExecContext(bg, "RELEASE w"); rerr != nil {
+			broken = true
+		}
 	}()
-	return normalize(r.fn(tx))
+	return normalize(r.fn(tx)), false
 }
+
+// errBatchAborted tells a caller that its transaction was rolled back
+// through no fault of its own; Update reruns it.
+var errBatchAborted = errors.New("shared transaction aborted; retrying")
+
+// errStoreClosed answers writes after Close.
+var errStoreClosed = errors.New("store is closed")
 
 // stopWriter drains the queue and stops the writer goroutine.
 func (s *Store) stopWriter() {
 	if s.writes == nil {
 		return
 	}
+	s.writesMu.Lock()
+	if s.writesClosed {
+		s.writesMu.Unlock()
+		return
+	}
+	s.writesClosed = true
 	close(s.writes)
+	s.writesMu.Unlock()
 	select {
 	case <-s.writerDone:
 	case <-time.After(30 * time.Second):

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -83,5 +84,24 @@ func TestUpdateBatched_CancelledCaller(t *testing.T) {
 		if (err == nil) != stored {
 			t.Errorf("request %d: Update=%v, but account %d stored=%v", k, err, ids[k], stored)
 		}
+	}
+}
+
+// Closing twice is harmless, and a write after Close is an error, not a
+// panic on the closed queue.
+func TestStoreClose(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "inbox.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	err = s.Update(context.Background(), func(tx inbox.Tx) error { return nil })
+	if !errors.Is(err, errStoreClosed) {
+		t.Fatalf("Update after Close: err=%v, want %v", err, errStoreClosed)
 	}
 }

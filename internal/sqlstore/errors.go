@@ -84,6 +84,9 @@ func (w *wrapped) As(target any) bool {
 
 // retryable reports whether the engine asked for the transaction to be rerun.
 func retryable(err error) bool {
+	if errors.Is(err, errBatchAborted) {
+		return true
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {

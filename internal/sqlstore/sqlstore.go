@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -41,8 +42,10 @@ type Store struct {
 	MaxRetries int
 
 	// SQLite writes go through one goroutine that shares commits (batch.go).
-	writes     chan *writeReq
-	writerDone chan struct{}
+	writes       chan *writeReq
+	writerDone   chan struct{}
+	writesMu     sync.RWMutex // guards sending on writes against Close
+	writesClosed bool
 
 	// Prepared statement caches of the SQLite pools (nil on PostgreSQL).
 	writeStmts, readStmts *stmtCache
