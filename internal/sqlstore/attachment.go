@@ -18,14 +18,11 @@ const attachmentColumns = `
 	a.created_at,
 	a.updated_at`
 
-func scanAttachment(s scanner, total *int) (*inbox.Attachment, error) {
+func scanAttachment(s scanner) (*inbox.Attachment, error) {
 	var a inbox.Attachment
 	var created, updated int64
 	dest := []any{&a.ID, &a.AccountID, &a.Name, &a.FileKey, &a.FileSize, &a.ContentType, &a.ImageWidth, &a.ImageHeight,
 		&created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -59,7 +56,7 @@ func (tx *Tx) CreateAttachment(ctx context.Context, a *inbox.Attachment) error {
 
 // FindAttachmentByID returns one attachment of the account.
 func (tx *Tx) FindAttachmentByID(ctx context.Context, accountID, id int64) (*inbox.Attachment, error) {
-	a, err := scanAttachment(tx.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.account_id = ? AND a.id = ?`, accountID, id), nil)
+	a, err := scanAttachment(tx.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.account_id = ? AND a.id = ?`, accountID, id))
 	if err != nil {
 		return nil, notFound(err, "Attachment")
 	}
@@ -80,11 +77,8 @@ func (tx *Tx) FindAttachments(ctx context.Context, accountID int64, f inbox.Atta
 	if f.UpdatedSince != nil {
 		w.add("a.updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	limit, largs := pageSQL(w, "a.id", f.Page)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM attachments a WHERE ` + w.sql()
-	q := `SELECT ` + attachmentColumns + `, COUNT(*) OVER() FROM attachments a WHERE ` + w.sql() + ` ORDER BY a.id` + limit
-	out, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanAttachment)
+	q, args, countQ, countArgs := pageQuery(w, attachmentColumns, "attachments a", "a.id", "", f.Page)
+	out, total, err := list(ctx, tx, q, args, countQ, countArgs, scanAttachment)
 	if err != nil {
 		return nil, 0, err
 	}

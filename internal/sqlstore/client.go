@@ -26,16 +26,13 @@ const clientColumns = `
 	created_at,
 	updated_at`
 
-func scanClient(s scanner, total *int) (*inbox.Client, error) {
+func scanClient(s scanner) (*inbox.Client, error) {
 	var c inbox.Client
 	var add, custom string
 	var last sql.NullInt64
 	var created, updated int64
 	dest := []any{&c.ID, &c.AccountID, &c.Fullname, &c.Firstname, &c.Lastname, &c.Email, &c.Phone, &c.Company,
 		&c.Notes, &c.PreferredLocale, &c.Identifier, &c.Blocked, &add, &custom, &last, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -76,7 +73,7 @@ func (tx *Tx) CreateClient(ctx context.Context, c *inbox.Client) error {
 
 // FindClientByID returns one client of the account.
 func (tx *Tx) FindClientByID(ctx context.Context, accountID, id int64) (*inbox.Client, error) {
-	c, err := scanClient(tx.queryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	c, err := scanClient(tx.queryRow(ctx, `SELECT `+clientColumns+` FROM clients WHERE account_id = ? AND id = ?`, accountID, id))
 	return c, notFound(err, "Client")
 }
 
@@ -90,11 +87,8 @@ func (tx *Tx) FindClients(ctx context.Context, accountID int64, f inbox.ClientFi
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	limit, largs := pageSQL(w, "id", f.Page)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM clients WHERE ` + w.sql()
-	q := `SELECT ` + clientColumns + `, COUNT(*) OVER() FROM clients WHERE ` + w.sql() + ` ORDER BY id` + limit
-	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanClient)
+	q, args, countQ, countArgs := pageQuery(w, clientColumns, "clients", "id", "", f.Page)
+	return list(ctx, tx, q, args, countQ, countArgs, scanClient)
 }
 
 // UpdateClient changes a client.

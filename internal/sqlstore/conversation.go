@@ -37,7 +37,7 @@ const conversationColumns = `
 	c.created_at,
 	c.updated_at`
 
-func scanConversation(s scanner, total *int) (*inbox.Conversation, error) {
+func scanConversation(s scanner) (*inbox.Conversation, error) {
 	var c inbox.Conversation
 	var custom, add string
 	var snoozed, closed, spam, deadline, lastMsg, waiting, firstReply sql.NullInt64
@@ -46,9 +46,6 @@ func scanConversation(s scanner, total *int) (*inbox.Conversation, error) {
 		&c.HMACVerified, &c.Subject, &c.DefaultChannel, &c.Status, &snoozed, &c.AssigneeID, &c.SourceID,
 		&c.Priority, &custom, &add, &closed, &spam, &deadline, &lastMsg, &lastAct, &waiting, &firstReply,
 		&c.CreatedByID, &c.CreatedByType, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -127,7 +124,7 @@ func (tx *Tx) FindConversationByDisplayID(ctx context.Context, accountID, displa
 
 func (tx *Tx) findConversation(ctx context.Context, cond string, accountID, id int64) (*inbox.Conversation, error) {
 	c, err := scanConversation(tx.queryRow(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE `+cond+
-		dialectForUpdate(tx.engine, tx.writable), accountID, id), nil)
+		dialectForUpdate(tx.engine, tx.writable), accountID, id))
 	if err != nil {
 		return nil, notFound(err, "Conversation")
 	}
@@ -227,18 +224,12 @@ func conversationOrder(sort string) string {
 // FindConversations lists conversations matching the filter.
 func (tx *Tx) FindConversations(ctx context.Context, accountID int64, f inbox.ConversationFilter) ([]*inbox.Conversation, int, error) {
 	w := tx.conversationWhere(accountID, f, true)
-	var limit string
-	var largs []any
-	if f.Sort == "" {
-		limit, largs = pageSQL(w, "c.id", f.Page)
-	} else {
-		limit, largs = pageSQL(w, "c.id", inbox.Page{Offset: f.Page.Offset, Limit: f.Page.Limit})
+	order := ""
+	if f.Sort != "" {
+		order = conversationOrder(f.Sort)
 	}
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM conversations c WHERE ` + w.sql()
-	q := `SELECT ` + conversationColumns + `, COUNT(*) OVER() FROM conversations c WHERE ` + w.sql() +
-		` ORDER BY ` + conversationOrder(f.Sort) + limit
-	convs, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanConversation)
+	q, args, countQ, countArgs := pageQuery(w, conversationColumns, "conversations c", "c.id", order, f.Page)
+	convs, total, err := list(ctx, tx, q, args, countQ, countArgs, scanConversation)
 	if err != nil || len(convs) == 0 {
 		return convs, total, err
 	}

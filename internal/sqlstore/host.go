@@ -18,14 +18,11 @@ const hostColumns = `
 	created_at,
 	updated_at`
 
-func scanHost(s scanner, total *int) (*inbox.Host, error) {
+func scanHost(s scanner) (*inbox.Host, error) {
 	var h inbox.Host
 	var created, updated int64
 	dest := []any{&h.ID, &h.AccountID, &h.Firstname, &h.Lastname, &h.Email, &h.Role, &h.Availability,
 		&h.SourceID, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -55,7 +52,7 @@ func (tx *Tx) CreateHost(ctx context.Context, h *inbox.Host) error {
 
 // FindHostByID returns one host of the account.
 func (tx *Tx) FindHostByID(ctx context.Context, accountID, id int64) (*inbox.Host, error) {
-	h, err := scanHost(tx.queryRow(ctx, `SELECT `+hostColumns+` FROM hosts WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	h, err := scanHost(tx.queryRow(ctx, `SELECT `+hostColumns+` FROM hosts WHERE account_id = ? AND id = ?`, accountID, id))
 	return h, notFound(err, "Host")
 }
 
@@ -69,11 +66,8 @@ func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	limit, largs := pageSQL(w, "id", f.Page)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM hosts WHERE ` + w.sql()
-	q := `SELECT ` + hostColumns + `, COUNT(*) OVER() FROM hosts WHERE ` + w.sql() + ` ORDER BY id` + limit
-	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanHost)
+	q, args, countQ, countArgs := pageQuery(w, hostColumns, "hosts", "id", "", f.Page)
+	return list(ctx, tx, q, args, countQ, countArgs, scanHost)
 }
 
 // UpdateHost changes a host.

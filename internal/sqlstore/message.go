@@ -29,7 +29,7 @@ const messageColumns = `
 	m.created_at,
 	m.updated_at`
 
-func scanMessage(s scanner, total *int) (*inbox.Message, error) {
+func scanMessage(s scanner) (*inbox.Message, error) {
 	var m inbox.Message
 	var content sql.NullString
 	var cattrs, aattrs string
@@ -38,9 +38,6 @@ func scanMessage(s scanner, total *int) (*inbox.Message, error) {
 	dest := []any{&m.ID, &m.AccountID, &m.ConversationID, &m.SenderID, &m.Kind, &content, &m.ContentType, &cattrs,
 		&aattrs, &m.Origin, &m.Channel, &m.Visibility, &m.Status, &m.SourceID, &m.EchoID, &sent, &m.CreatedByID,
 		&m.CreatedByType, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -123,7 +120,7 @@ func (tx *Tx) insertMessageAttachments(ctx context.Context, accountID, messageID
 
 // FindMessageByID returns one message of the account.
 func (tx *Tx) FindMessageByID(ctx context.Context, accountID, id int64) (*inbox.Message, error) {
-	m, err := scanMessage(tx.queryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.account_id = ? AND m.id = ?`, accountID, id), nil)
+	m, err := scanMessage(tx.queryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.account_id = ? AND m.id = ?`, accountID, id))
 	if err != nil {
 		return nil, notFound(err, "Message")
 	}
@@ -158,15 +155,12 @@ func (tx *Tx) FindMessages(ctx context.Context, accountID int64, f inbox.Message
 	if f.AfterID > 0 {
 		w.add("m.id > ?", f.AfterID)
 	}
-	order := " ORDER BY m.id"
+	order := ""
 	if f.Newest {
-		order = " ORDER BY m.id DESC"
+		order = "m.id DESC"
 	}
-	limit, largs := pageSQL(w, "m.id", f.Page)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM messages m WHERE ` + w.sql()
-	q := `SELECT ` + messageColumns + `, COUNT(*) OVER() FROM messages m WHERE ` + w.sql() + order + limit
-	msgs, total, err := list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanMessage)
+	q, args, countQ, countArgs := pageQuery(w, messageColumns, "messages m", "m.id", order, f.Page)
+	msgs, total, err := list(ctx, tx, q, args, countQ, countArgs, scanMessage)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -245,7 +239,7 @@ func (tx *Tx) FindLatestMessages(ctx context.Context, accountID int64, ids []int
 				FROM messages m
 				WHERE m.account_id = ? AND m.conversation_id = ?`+cond+`
 				ORDER BY m.id DESC
-				LIMIT 1`, accountID, id), nil)
+				LIMIT 1`, accountID, id))
 			if err == sql.ErrNoRows {
 				continue
 			} else if err != nil {

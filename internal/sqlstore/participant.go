@@ -19,14 +19,11 @@ const participantColumns = `
 	created_at,
 	updated_at`
 
-func scanParticipant(s scanner, total *int) (*inbox.Participant, error) {
+func scanParticipant(s scanner) (*inbox.Participant, error) {
 	var p inbox.Participant
 	var read, last sql.NullInt64
 	var created, updated int64
 	dest := []any{&p.ID, &p.AccountID, &p.ConversationID, &p.MemberType, &p.MemberID, &read, &last, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -56,7 +53,7 @@ func (tx *Tx) CreateParticipant(ctx context.Context, p *inbox.Participant) error
 
 // FindParticipantByID returns one participant of the account.
 func (tx *Tx) FindParticipantByID(ctx context.Context, accountID, id int64) (*inbox.Participant, error) {
-	p, err := scanParticipant(tx.queryRow(ctx, `SELECT `+participantColumns+` FROM participants WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	p, err := scanParticipant(tx.queryRow(ctx, `SELECT `+participantColumns+` FROM participants WHERE account_id = ? AND id = ?`, accountID, id))
 	return p, notFound(err, "Participant")
 }
 
@@ -79,11 +76,8 @@ func (tx *Tx) FindParticipants(ctx context.Context, accountID int64, f inbox.Par
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	limit, largs := pageSQL(w, "id", f.Page)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM participants WHERE ` + w.sql()
-	q := `SELECT ` + participantColumns + `, COUNT(*) OVER() FROM participants WHERE ` + w.sql() + ` ORDER BY id` + limit
-	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scanParticipant)
+	q, args, countQ, countArgs := pageQuery(w, participantColumns, "participants", "id", "", f.Page)
+	return list(ctx, tx, q, args, countQ, countArgs, scanParticipant)
 }
 
 // UpdateParticipant changes a participant.

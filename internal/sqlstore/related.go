@@ -9,7 +9,7 @@ import (
 
 // simpleList lists rows of a table by ascending id with the shared filter.
 func simpleList[T any](ctx context.Context, tx *Tx, table, columns string, accountID int64, f inbox.ListFilter,
-	scan func(scanner, *int) (T, error)) ([]T, int, error) {
+	scan func(scanner) (T, error)) ([]T, int, error) {
 	w := &where{}
 	w.add("account_id = ?", accountID)
 	if f.IDs != nil {
@@ -18,11 +18,8 @@ func simpleList[T any](ctx context.Context, tx *Tx, table, columns string, accou
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	limit, largs := pageSQL(w, "id", f.Page)
-	countArgs := append([]any(nil), w.args...)
-	countQ := `SELECT COUNT(*) FROM ` + table + ` WHERE ` + w.sql()
-	q := `SELECT ` + columns + `, COUNT(*) OVER() FROM ` + table + ` WHERE ` + w.sql() + ` ORDER BY id` + limit
-	return list(ctx, tx, q, append(w.args, largs...), countQ, countArgs, scan)
+	q, args, countQ, countArgs := pageQuery(w, columns, table, "id", "", f.Page)
+	return list(ctx, tx, q, args, countQ, countArgs, scan)
 }
 
 const sourceColumns = `
@@ -34,13 +31,10 @@ const sourceColumns = `
 	created_at,
 	updated_at`
 
-func scanSource(s scanner, total *int) (*inbox.Source, error) {
+func scanSource(s scanner) (*inbox.Source, error) {
 	var src inbox.Source
 	var created, updated int64
 	dest := []any{&src.ID, &src.AccountID, &src.Name, &src.Position, &src.Internal, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -66,7 +60,7 @@ func (tx *Tx) CreateSource(ctx context.Context, s *inbox.Source) error {
 
 // FindSourceByID returns one source of the account.
 func (tx *Tx) FindSourceByID(ctx context.Context, accountID, id int64) (*inbox.Source, error) {
-	s, err := scanSource(tx.queryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	s, err := scanSource(tx.queryRow(ctx, `SELECT `+sourceColumns+` FROM sources WHERE account_id = ? AND id = ?`, accountID, id))
 	return s, notFound(err, "Source")
 }
 
@@ -106,15 +100,12 @@ const bookingColumns = `
 	created_at,
 	updated_at`
 
-func scanBooking(s scanner, total *int) (*inbox.Booking, error) {
+func scanBooking(s scanner) (*inbox.Booking, error) {
 	var b inbox.Booking
 	var start, end, created, updated int64
 	var canceled sql.NullInt64
 	dest := []any{&b.ID, &b.AccountID, &b.RentalID, &b.ClientID, &b.SourceID, &start, &end, &b.Status, &b.Reference,
 		&canceled, &created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -148,7 +139,7 @@ func (tx *Tx) CreateBooking(ctx context.Context, b *inbox.Booking) error {
 
 // FindBookingByID returns one booking of the account.
 func (tx *Tx) FindBookingByID(ctx context.Context, accountID, id int64) (*inbox.Booking, error) {
-	b, err := scanBooking(tx.queryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	b, err := scanBooking(tx.queryRow(ctx, `SELECT `+bookingColumns+` FROM bookings WHERE account_id = ? AND id = ?`, accountID, id))
 	return b, notFound(err, "Booking")
 }
 
@@ -237,16 +228,13 @@ const inquiryColumns = `
 	created_at,
 	updated_at`
 
-func scanInquiry(s scanner, total *int) (*inbox.Inquiry, error) {
+func scanInquiry(s scanner) (*inbox.Inquiry, error) {
 	var q inbox.Inquiry
 	var start, end sql.NullInt64
 	var created, updated int64
 	dest := []any{&q.ID, &q.AccountID, &q.Firstname, &q.Lastname, &q.Email, &q.Phone, &q.CountryCode, &q.Adults,
 		&q.Children, &q.Message, &q.Locked, &start, &end, &q.RentalID, &q.SourceID, &q.BookingID, &q.ConversationID,
 		&created, &updated}
-	if total != nil {
-		dest = append(dest, total)
-	}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -288,7 +276,7 @@ func (tx *Tx) CreateInquiry(ctx context.Context, q *inbox.Inquiry) error {
 
 // FindInquiryByID returns one inquiry of the account.
 func (tx *Tx) FindInquiryByID(ctx context.Context, accountID, id int64) (*inbox.Inquiry, error) {
-	q, err := scanInquiry(tx.queryRow(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE account_id = ? AND id = ?`, accountID, id), nil)
+	q, err := scanInquiry(tx.queryRow(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE account_id = ? AND id = ?`, accountID, id))
 	return q, notFound(err, "Inquiry")
 }
 
