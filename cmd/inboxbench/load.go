@@ -166,6 +166,10 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		{name: fmt.Sprintf("R3 bs list page %d", deepPage), next: func(rng *rand.Rand) *http.Request {
 			return get(fmt.Sprintf("%s/api/v3/inbox/conversations?per_page=100&page=%d", base, deepPage), "Authorization", bearer(big))
 		}},
+		{name: "R5 bs list typical tenant", next: func(rng *rand.Rand) *http.Request {
+			acc := ds.accounts[1+rng.IntN(len(ds.accounts)-1)]
+			return get(base+"/api/v3/inbox/conversations?per_page=100&page=1", "Authorization", bearer(acc))
+		}},
 		{name: "R4 cw messages list", next: func(rng *rand.Rand) *http.Request {
 			acc, c := pick(rng)
 			return get(fmt.Sprintf("%s/api/v1/accounts/%d/conversations/%d/messages", base, acc.id, c.displayID), "api_access_token", acc.cwToken)
@@ -184,7 +188,7 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		}},
 	}
 	// M mixes the read scenarios with 10% writes.
-	reads, writes := scenarios[:5], scenarios[5:]
+	reads, writes := scenarios[:6], scenarios[6:]
 	scenarios = append(scenarios, scenario{name: "M mixed 90/10", next: func(rng *rand.Rand) *http.Request {
 		if rng.IntN(10) == 0 {
 			return writes[rng.IntN(len(writes))].next(rng)

@@ -44,6 +44,8 @@ type options struct {
 	only        string
 	keep        bool
 	pprofDir    string
+	convs       int
+	msgs        int
 	debugAddr   string
 }
 
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.only, "only", "", "comma list of scenarios to run (default all)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work dir")
 	fs.StringVar(&o.pprofDir, "pprof", "", "write a CPU profile of the server per scenario into this directory")
+	fs.IntVar(&o.convs, "conversations", 0, "override the number of conversations (default 100,000 × scale)")
+	fs.IntVar(&o.msgs, "messages", 0, "override the number of messages (default 1,000,000 × scale)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,7 +87,7 @@ func run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "engine %s, scale %g, %s per scenario, %d connections\n", engine, o.scale, o.duration, o.conns)
 
-	ds, err := seed(ctx, dsn, o.scale)
+	ds, err := seed(ctx, dsn, o.scale, o.convs, o.msgs)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}

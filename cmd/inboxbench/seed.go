@@ -48,7 +48,7 @@ const largeTenant = 50100
 // account is the large tenant (half the conversations, at most largeTenant),
 // so that deep pages exist; the others share the rest, so growing the
 // dataset grows the number of rows per ordinary account.
-func seed(ctx context.Context, dsn string, scale float64) (*dataset, error) {
+func seed(ctx context.Context, dsn string, scale float64, convs, msgs int) (*dataset, error) {
 	st, err := sqlstore.Open(ctx, dsn)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,13 @@ func seed(ctx context.Context, dsn string, scale float64) (*dataset, error) {
 	a := app.New(app.Deps{Store: st})
 	nAccounts := max(2, int(100*scale))
 	nConvs := max(nAccounts*2, int(100000*scale))
+	if convs > 0 {
+		nConvs = max(nAccounts*2, convs)
+	}
 	nMsgs := max(nConvs, int(1000000*scale))
+	if msgs > 0 {
+		nMsgs = max(nConvs, msgs)
+	}
 	perConv := nMsgs / nConvs
 	ds := &dataset{}
 	bar := newProgress("seeding", nConvs)

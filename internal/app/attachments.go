@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -53,6 +54,13 @@ func (a *App) loadUpload(ctx context.Context, f *inbox.FileUpload) error {
 		return inbox.FieldError("file", "is too large (maximum is 10 MB)")
 	}
 	f.Name = cleanFileName(f.Name)
+	// A client's content type is kept only when it is one (a multipart
+	// header can hold any byte); otherwise it is detected.
+	if mt, _, err := mime.ParseMediaType(f.ContentType); err == nil {
+		f.ContentType = mt
+	} else {
+		f.ContentType = ""
+	}
 	if f.ContentType == "" || f.ContentType == "application/octet-stream" {
 		if t := mime.TypeByExtension(path.Ext(f.Name)); t != "" {
 			f.ContentType = t
@@ -66,10 +74,12 @@ func (a *App) loadUpload(ctx context.Context, f *inbox.FileUpload) error {
 	return nil
 }
 
-// cleanFileName keeps only the last path element and drops control
+// cleanFileName keeps only the last path element, drops control characters
+// and bytes that are not UTF-8, and keeps at most 255 bytes of whole
 // characters, so a name can never point outside the file store or into
-// another directory when downloaded.
+// another directory when downloaded, and every engine stores it.
 func cleanFileName(name string) string {
+	name = strings.ToValidUTF8(name, "")
 	name = strings.ReplaceAll(name, `\`, "/")
 	name = path.Base("/" + name)
 	if name == "/" || name == "." || name == ".." {
@@ -82,7 +92,11 @@ func cleanFileName(name string) string {
 		return r
 	}, name)
 	if len(name) > 255 {
-		name = name[:255]
+		cut := 255
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut]
 	}
 	return name
 }

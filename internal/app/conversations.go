@@ -42,12 +42,17 @@ func loadConversation(ctx context.Context, tx inbox.Tx, p *inbox.Principal, id i
 	if err != nil {
 		return nil, err
 	}
+	return c, checkVisible(ctx, tx, p, c)
+}
+
+// checkVisible answers EFORBIDDEN when the caller may not act on c.
+func checkVisible(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *inbox.Conversation) error {
 	if ok, err := canSeeInbox(ctx, tx, p, c.InboxID); err != nil {
-		return nil, err
+		return err
 	} else if !ok {
-		return nil, errNotPermitted()
+		return errNotPermitted()
 	}
-	return c, nil
+	return nil
 }
 
 // CreateConversation starts a conversation in the caller's account.
@@ -253,12 +258,10 @@ func (a *App) GetConversationByDisplayID(ctx context.Context, displayID int64) (
 	}
 	var c *inbox.Conversation
 	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		found, err := tx.FindConversationByDisplayID(ctx, p.AccountID, displayID)
-		if err != nil {
+		if c, err = tx.FindConversationByDisplayID(ctx, p.AccountID, displayID); err != nil {
 			return err
 		}
-		c, err = loadConversation(ctx, tx, p, found.ID)
-		return err
+		return checkVisible(ctx, tx, p, c)
 	})
 	return c, err
 }

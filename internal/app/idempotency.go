@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -26,6 +27,10 @@ func (a *App) BeginIdempotent(ctx context.Context, key, requestHash string) (*in
 	}
 	if len(key) > 255 {
 		return nil, inbox.FieldError("Idempotency-Key", "is too long (maximum is 255 characters)")
+	}
+	// A header may carry any byte above 0x7f; the key is stored as text.
+	if !utf8.ValidString(key) {
+		return nil, inbox.FieldError("Idempotency-Key", inbox.MsgInvalid)
 	}
 	for wait := time.Millisecond; ; wait = min(wait*2, 50*time.Millisecond) {
 		var rec *inbox.IdempotencyRecord

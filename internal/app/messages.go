@@ -87,10 +87,8 @@ func (a *App) createMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 	if err != nil {
 		return nil, asInvalid(err, "conversation_id")
 	}
-	if ok, err := canSeeInbox(ctx, tx, p, c.InboxID); err != nil {
+	if err := checkVisible(ctx, tx, p, c); err != nil {
 		return nil, err
-	} else if !ok {
-		return nil, errNotPermitted()
 	}
 	sender, err := a.resolveSender(ctx, tx, p, c, in)
 	if err != nil {

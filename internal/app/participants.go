@@ -31,10 +31,8 @@ func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*inb
 		if err != nil {
 			return nil, asInvalid(err, "conversation_id")
 		}
-		if ok, err := canSeeInbox(ctx, tx, p, c.InboxID); err != nil {
+		if err := checkVisible(ctx, tx, p, c); err != nil {
 			return nil, err
-		} else if !ok {
-			return nil, errNotPermitted()
 		}
 		if in.MemberType == inbox.MemberClient {
 			_, err = tx.FindClientByID(ctx, p.AccountID, in.MemberID)
