@@ -46,6 +46,7 @@ type options struct {
 	pprofDir    string
 	convs       int
 	msgs        int
+	reuse       bool
 	debugAddr   string
 }
 
@@ -61,6 +62,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.only, "only", "", "comma list of scenarios to run (default all)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the work dir")
 	fs.StringVar(&o.pprofDir, "pprof", "", "write a CPU profile of the server per scenario into this directory")
+	fs.BoolVar(&o.reuse, "reuse", false, "measure the dataset a previous run seeded in -work-dir (with -keep) instead of seeding")
 	fs.IntVar(&o.convs, "conversations", 0, "override the number of conversations (default 100,000 × scale)")
 	fs.IntVar(&o.msgs, "messages", 0, "override the number of messages (default 1,000,000 × scale)")
 	if err := fs.Parse(args); err != nil {
@@ -87,9 +89,20 @@ func run(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "engine %s, scale %g, %s per scenario, %d connections\n", engine, o.scale, o.duration, o.conns)
 
-	ds, err := seed(ctx, dsn, o.scale, o.convs, o.msgs)
-	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+	var ds *dataset
+	var err error
+	savedPath := filepath.Join(o.workDir, "dataset.json")
+	if o.reuse {
+		if ds, err = loadDataset(savedPath); err != nil {
+			return fmt.Errorf("-reuse: %w", err)
+		}
+	} else {
+		if ds, err = seed(ctx, dsn, o.scale, o.convs, o.msgs); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if err := ds.save(savedPath); err != nil {
+			return err
+		}
 	}
 	bin, err := buildServer(ctx, o.workDir)
 	if err != nil {

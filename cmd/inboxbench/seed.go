@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -18,6 +19,62 @@ import (
 type benchConv struct {
 	id, displayID        int64
 	hostPart, clientPart int64
+}
+
+// saved is the dataset as written next to the database, so a later run can
+// measure the same data without seeding it again (-reuse).
+type saved struct {
+	Accounts []struct {
+		ID    int64      `json:"id"`
+		BS    string     `json:"bs_token"`
+		CW    string     `json:"cw_token"`
+		Convs [][4]int64 `json:"conversations"`
+	} `json:"accounts"`
+	Messages int `json:"messages"`
+}
+
+func (d *dataset) save(path string) error {
+	var sv saved
+	sv.Messages = d.messages
+	for _, a := range d.accounts {
+		x := struct {
+			ID    int64      `json:"id"`
+			BS    string     `json:"bs_token"`
+			CW    string     `json:"cw_token"`
+			Convs [][4]int64 `json:"conversations"`
+		}{ID: a.id, BS: a.bsToken, CW: a.cwToken}
+		for _, c := range a.convs {
+			x.Convs = append(x.Convs, [4]int64{c.id, c.displayID, c.hostPart, c.clientPart})
+		}
+		sv.Accounts = append(sv.Accounts, x)
+	}
+	b, err := json.Marshal(sv)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}
+
+func loadDataset(path string) (*dataset, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var sv saved
+	if err := json.Unmarshal(b, &sv); err != nil {
+		return nil, err
+	}
+	d := &dataset{messages: sv.Messages}
+	for _, x := range sv.Accounts {
+		a := &benchAccount{id: x.ID, bsToken: x.BS, cwToken: x.CW}
+		for _, c := range x.Convs {
+			a.convs = append(a.convs, benchConv{id: c[0], displayID: c[1], hostPart: c[2], clientPart: c[3]})
+		}
+		d.conversations += len(a.convs)
+		d.participants += 2 * len(a.convs)
+		d.accounts = append(d.accounts, a)
+	}
+	return d, nil
 }
 
 // benchAccount is one seeded tenant with its credentials.
