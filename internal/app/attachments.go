@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
@@ -86,7 +87,7 @@ func cleanFileName(name string) string {
 		return ""
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) { // C0, DEL and C1 (U+009B is a terminal's CSI)
 			return -1
 		}
 		return r

@@ -25,6 +25,11 @@ type Client struct {
 	http *http.Client
 	// AllowPrivate lets tests fetch from a local test server.
 	AllowPrivate bool
+	// Allow, when set, decides which dialled addresses are acceptable in
+	// place of Public. Tests use it to let one local server stand in for a
+	// public host while every other local address stays refused (a
+	// redirect from it to loopback must fail).
+	Allow func(netip.AddrPort) bool
 }
 
 // New returns a fetcher with a 15 s overall timeout.
@@ -59,6 +64,12 @@ func (c *Client) control(network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
 		return errRefused
+	}
+	if c.Allow != nil {
+		if !c.Allow(ap) {
+			return errRefused
+		}
+		return nil
 	}
 	if !Public(ap.Addr()) {
 		return errRefused

@@ -58,6 +58,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		body := make([]errorBody, len(fe))
 		for i, e := range fe {
 			body[i] = errorBody{Code: "validation_failed", Field: e.Field, Title: e.Message}
+			if body[i].Field == "" {
+				body[i].Field = "base" // an attribute named "" (as for single errors below)
+			}
 		}
 		httpx.WriteJSON(w, http.StatusUnprocessableEntity, contentTypeAPI, map[string][]errorBody{"errors": body})
 		return

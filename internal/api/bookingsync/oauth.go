@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
@@ -57,6 +58,10 @@ func oauthParams(r *http.Request) (url.Values, bool, error) {
 			if strings.ContainsRune(s, 0) {
 				return nil, false, oauthErr("invalid_request", "A parameter contains a NUL character.")
 			}
+			// A form value can hold any byte; PostgreSQL compares text only.
+			if !utf8.ValidString(s) {
+				return nil, false, oauthErr("invalid_request", "A parameter is not valid UTF-8.")
+			}
 		}
 	}
 	basic := false
@@ -68,7 +73,7 @@ func oauthParams(r *http.Request) (url.Values, bool, error) {
 		if s, err := url.QueryUnescape(secret); err == nil {
 			secret = s
 		}
-		if strings.ContainsRune(id+secret, 0) {
+		if strings.ContainsRune(id+secret, 0) || !utf8.ValidString(id+secret) {
 			return nil, true, oauthErr("invalid_client", "Client authentication failed.")
 		}
 		v.Set("client_id", id)

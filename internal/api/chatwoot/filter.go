@@ -57,12 +57,18 @@ func filterConditions(p *params) ([]app.FilterCondition, error) {
 				if !ok {
 					return nil, inbox.FieldError("values", "must be a list of values")
 				}
+				if _, err := text("values", s); err != nil {
+					return nil, err
+				}
 				fc.Values = append(fc.Values, s)
 			}
 		default:
 			s, ok := scalar(v)
 			if !ok {
 				return nil, inbox.FieldError("values", "must be a list of values")
+			}
+			if _, err := text("values", s); err != nil {
+				return nil, err
 			}
 			fc.Values = []string{s}
 		}

@@ -33,6 +33,9 @@ func conversationPage(p *params) (inbox.Page, error) {
 	if n < 1 {
 		n = 1
 	}
+	// A page so deep that its offset would overflow holds nothing; stop
+	// where BookingSync's paging stops too.
+	n = min(n, (1<<31-1)/conversationsPerPage)
 	return inbox.Page{Offset: (n - 1) * conversationsPerPage, Limit: conversationsPerPage}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/httpx"
@@ -207,6 +208,15 @@ func (p *params) str(key string) (string, error) {
 	if !ok {
 		return "", inbox.FieldError(key, "must be a string")
 	}
+	return text(key, s)
+}
+
+// text rejects what no store keeps as text: NUL and invalid UTF-8 (a form
+// value can hold any byte; PostgreSQL refuses both).
+func text(key, s string) (string, error) {
+	if strings.ContainsRune(s, 0) || !utf8.ValidString(s) {
+		return "", inbox.FieldError(key, inbox.MsgInvalid)
+	}
 	return s, nil
 }
 
@@ -289,7 +299,9 @@ func (p *params) list(key string) ([]string, error) {
 		if !ok {
 			return nil, inbox.FieldError(key, "must be a list of strings")
 		}
-		if s = strings.TrimSpace(s); s != "" {
+		if s, err := text(key, strings.TrimSpace(s)); err != nil {
+			return nil, err
+		} else if s != "" {
 			out = append(out, s)
 		}
 	}
@@ -366,6 +378,12 @@ func normalize(v any) any {
 	return v
 }
 
+// The Unix seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+const (
+	minUnix = -62135596800
+	maxUnix = 253402300799
+)
+
 // unixOrISO reads a time given as Unix seconds (number or numeric string) or
 // as an ISO 8601 string; nil when absent, null or "".
 func (p *params) unixOrISO(key string) (*time.Time, error) {
@@ -375,6 +393,11 @@ func (p *params) unixOrISO(key string) (*time.Time, error) {
 	}
 	s = strings.TrimSpace(s)
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		// Only years 1 to 9999, as ISO 8601 gives: a float beyond int64
+		// has no Unix time, and the store keeps microseconds in an int64.
+		if !(f >= minUnix && f <= maxUnix) {
+			return nil, inbox.FieldError(key, inbox.MsgInvalid)
+		}
 		sec := int64(f)
 		t := time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
 		return &t, nil
