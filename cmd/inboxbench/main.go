@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string) error {
 			defer os.RemoveAll(dir)
 		}
 	}
+	if err := os.MkdirAll(o.workDir, 0o755); err != nil {
+		return err
+	}
 	dsn := o.databaseURL
 	engine := "postgres"
 	if dsn == "" {
