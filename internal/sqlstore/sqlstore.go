@@ -271,3 +271,15 @@ func MigrationNames(engine string) ([]string, error) {
 	sort.Strings(names)
 	return names, nil
 }
+
+// Maintain refreshes the planner's statistics (and, on PostgreSQL, the
+// visibility map that index-only scans need): what autovacuum does after a
+// bulk load, for tools that load data and measure at once.
+func (s *Store) Maintain(ctx context.Context) error {
+	q := "ANALYZE"
+	if s.engine == enginePostgres {
+		q = "VACUUM ANALYZE"
+	}
+	_, err := s.write.ExecContext(ctx, q)
+	return err
+}
