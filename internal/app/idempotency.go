@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -32,6 +33,9 @@ func (a *App) BeginIdempotent(ctx context.Context, key, requestHash string) (*in
 	if !utf8.ValidString(key) {
 		return nil, inbox.FieldError("Idempotency-Key", inbox.MsgInvalid)
 	}
+	// The stored response belongs to whoever made the request: another token
+	// of the account reusing the key gets a conflict, never that response.
+	requestHash = fmt.Sprintf("token:%d;%s", p.TokenID, requestHash)
 	for wait := time.Millisecond; ; wait = min(wait*2, 50*time.Millisecond) {
 		var rec *inbox.IdempotencyRecord
 		err := a.store.Update(ctx, func(tx inbox.Tx) error {

@@ -24,6 +24,10 @@ type stmtCache struct {
 	m       map[string]*sql.Stmt
 	pending map[string]bool
 	closed  bool
+	// preparing counts background prepares, so close can wait for them:
+	// one still running after Close would open a connection (and recreate
+	// SQLite's -wal and -shm files) behind the caller's back.
+	preparing sync.WaitGroup
 }
 
 // maxCachedStmts bounds the cache. Queries with IN lists come in one text per
@@ -56,11 +60,13 @@ func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
 		return nil
 	}
 	c.pending[q] = true
+	c.preparing.Add(1)
 	go c.prepare(q)
 	return nil
 }
 
 func (c *stmtCache) prepare(q string) {
+	defer c.preparing.Done()
 	s, err := c.db.PrepareContext(context.Background(), q)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,8 +86,11 @@ func (c *stmtCache) close() {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	c.mu.Unlock()
+	c.preparing.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, s := range c.m {
 		s.Close()
 	}

@@ -110,7 +110,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error, opts
 	switch code {
 	case inbox.EINTERNAL:
 		a.log.Error("chatwoot request failed", "err", err, "request_id", httpx.RequestID(r.Context()),
-			"method", r.Method, "uri", r.URL.RequestURI())
+			"method", r.Method, "uri", r.URL.Path)
 		body.Status, msg, field = http.StatusInternalServerError, msgInternal, ""
 	case inbox.ENOTFOUND:
 		msg = msgNotFound

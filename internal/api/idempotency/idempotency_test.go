@@ -38,6 +38,8 @@ type tenant struct {
 	display  int64
 	convID   int64
 	senderID int64
+	// A second principal of the same account for each dialect.
+	bsToken2, cwToken2 string
 }
 
 func newEnv(t *testing.T) *env {
@@ -74,6 +76,12 @@ func (e *env) newTenant(t *testing.T, i int) tenant {
 	g, err := e.app.CreateToken(ctx, acc.ID, scopes, &application.ID, 0)
 	must(t, err)
 	tn.bsToken = g.AccessToken
+	g2, err := e.app.CreateToken(ctx, acc.ID, scopes, &application.ID, 0)
+	must(t, err)
+	tn.bsToken2 = g2.AccessToken
+	tn.cwToken2, err = e.app.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Bo", Lastname: "Agent",
+		Email: fmt.Sprintf("b%d@example.com", i), Role: inbox.RoleAdministrator}, nil)
+	must(t, err)
 	p, err := e.app.Authenticate(ctx, tok)
 	must(t, err)
 	pctx := inbox.NewContextWithPrincipal(ctx, p)
@@ -193,6 +201,19 @@ func TestIdempotencyKey(t *testing.T) {
 				}
 				if n := e.count(t, ep, a, "another text"); n != 0 {
 					t.Fatalf("messages created=%d, want 0", n)
+				}
+			})
+			t.Run("ErrOtherTokenSameKey", func(t *testing.T) {
+				// Another principal of the same account must not receive the
+				// first caller's stored response.
+				other := a
+				other.bsToken, other.cwToken = a.bsToken2, a.cwToken2
+				r := e.post(t, ep, other, key, "hello once")
+				if r.status != 422 || r.replayed {
+					t.Fatalf("status=%d replayed=%v, want 422 without replay; body %s", r.status, r.replayed, r.body)
+				}
+				if n := e.count(t, ep, a, "hello once"); n != 1 {
+					t.Fatalf("messages=%d, want 1", n)
 				}
 			})
 			t.Run("KeysPerAccount", func(t *testing.T) {
