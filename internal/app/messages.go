@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -313,6 +314,12 @@ type MessageChange struct {
 	// Status and ExternalError are delivery updates (Chatwoot, API inboxes only).
 	Status        *string
 	ExternalError *string
+	// AddAttachmentID appends one attachment (idempotent), read and written
+	// in the same transaction so concurrent additions are never lost.
+	AddAttachmentID int64
+	// HideActivity makes activity messages answer ENOTFOUND, for a dialect
+	// that never shows them (BookingSync).
+	HideActivity bool
 }
 
 // UpdateMessage edits a message.
@@ -327,9 +334,25 @@ func (a *App) UpdateMessage(ctx context.Context, id int64, ch MessageChange) (*i
 		if err != nil {
 			return err
 		}
+		if ch.HideActivity && old.Kind == inbox.KindActivity {
+			return inbox.NotFound("Message")
+		}
 		c, err := loadConversation(ctx, tx, p, old.ConversationID)
 		if err != nil {
 			return err
+		}
+		if ch.AddAttachmentID != 0 {
+			// Read again now that the conversation row is locked (PostgreSQL),
+			// so two concurrent additions both land.
+			if old, err = tx.FindMessageByID(ctx, p.AccountID, id); err != nil {
+				return err
+			}
+			if slices.Contains(old.AttachmentIDs, ch.AddAttachmentID) {
+				m = old // already attached: nothing changes
+				return nil
+			}
+			ids := append(slices.Clone(old.AttachmentIDs), ch.AddAttachmentID)
+			ch.AttachmentIDs = &ids
 		}
 		u, err := a.messageUpdate(ctx, tx, p, c, old, ch)
 		if err != nil {
@@ -409,23 +432,6 @@ func (a *App) messageUpdate(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 		}
 	}
 	return u, nil
-}
-
-// AddMessageAttachment appends an attachment of the account to a message
-// (idempotent).
-func (a *App) AddMessageAttachment(ctx context.Context, id, attachmentID int64) (*inbox.Message, error) {
-	m, err := a.GetMessage(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	ids := append([]int64(nil), m.AttachmentIDs...)
-	for _, x := range ids {
-		if x == attachmentID {
-			return m, nil
-		}
-	}
-	ids = append(ids, attachmentID)
-	return a.UpdateMessage(ctx, id, MessageChange{AttachmentIDs: &ids})
 }
 
 // DeleteMessage soft-deletes a message: its content is replaced, attachments

@@ -3,6 +3,8 @@ package bookingsync_test
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	inbox "github.com/inboxd/inbox"
@@ -200,6 +202,33 @@ func TestMessages(t *testing.T) {
 		att := e.do("GET", fmt.Sprintf("/api/v3/inbox/attachments/%d", f.attachments[1]), e.token, nil).must(t, 200).one(t, "attachments")
 		if got := idList(t, link(t, att, "messages")); !slices.Contains(got, id(t, m, "id")) {
 			t.Errorf("attachment links.messages=%v", got)
+		}
+	})
+	t.Run("ConcurrentAddAttachment", func(t *testing.T) {
+		// Additions to one message at the same instant must all land: each
+		// reads and writes the list in one transaction.
+		path := fmt.Sprintf("/api/v3/inbox/messages/%d/add_attachment", id(t, create(map[string]any{"visibility": "external"}), "id"))
+		statuses := make([]int, len(f.attachments))
+		var wg sync.WaitGroup
+		for i, att := range f.attachments {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.do("PUT", path, e.token, wrap("attachments", map[string]any{"id": att})).status
+			}()
+		}
+		wg.Wait()
+		for i, st := range statuses {
+			if st != 200 {
+				t.Fatalf("add_attachment %d: status=%d, want 200", i, st)
+			}
+		}
+		m := e.do("GET", strings.TrimSuffix(path, "/add_attachment"), e.token, nil).must(t, 200).one(t, "messages")
+		got := idList(t, link(t, m, "attachments"))
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(f.attachments))
+		if !slices.Equal(got, want) {
+			t.Fatalf("attachments=%v, want %v", got, want)
 		}
 	})
 	t.Run("Update", func(t *testing.T) {

@@ -96,12 +96,8 @@ func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := a.checkListedMessage(r, id); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
 	var errs fieldErrors
-	ch := app.MessageChange{}
+	ch := app.MessageChange{HideActivity: true}
 	// Required attributes may be changed but not emptied.
 	for _, name := range []string{"content", "origin", "visibility"} {
 		if at.has(name) && at.missing(name) {
@@ -147,14 +143,11 @@ func (a *API) addAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attID, err := referencedID(r, "attachments")
-	if err == nil {
-		err = a.checkListedMessage(r, id)
-	}
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	m, err := a.app.AddMessageAttachment(r.Context(), id, attID)
+	m, err := a.app.UpdateMessage(r.Context(), id, app.MessageChange{AddAttachmentID: attID, HideActivity: true})
 	if inbox.ErrorField(err) == "attachment_ids" {
 		// The request named it under "attachments".
 		err = invalid("attachments", inbox.ErrorMessage(err))
@@ -164,19 +157,6 @@ func (a *API) addAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "messages", messageRels...), "messages", []object{messageRecord(m)}, nil)
-}
-
-// checkListedMessage answers 404 for a message BookingSync does not show
-// (an activity line), as for any unknown id.
-func (a *API) checkListedMessage(r *http.Request, id int64) error {
-	found, _, err := a.app.ListMessages(r.Context(), inbox.MessageFilter{IDs: []int64{id}, ExcludeActivity: true,
-		Page: inbox.Page{Limit: 1}})
-	if err != nil {
-		return err
-	} else if len(found) == 0 {
-		return inbox.NotFound("Message")
-	}
-	return nil
 }
 
 func ptrTo(t *time.Time) **time.Time { return &t }
