@@ -263,15 +263,28 @@ func (a *App) afterMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal,
 	return nil
 }
 
-// GetMessage returns one message of a conversation the caller may see.
-func (a *App) GetMessage(ctx context.Context, id int64) (*inbox.Message, error) {
+// findMessageIn finds a message; with a conversation id, a message of
+// another conversation is as unknown as a missing one.
+func findMessageIn(ctx context.Context, tx inbox.Tx, accountID, conversationID, id int64) (*inbox.Message, error) {
+	m, err := tx.FindMessageByID(ctx, accountID, id)
+	if err != nil {
+		return nil, err
+	}
+	if conversationID != 0 && m.ConversationID != conversationID {
+		return nil, inbox.NotFound("Message")
+	}
+	return m, nil
+}
+
+// GetMessage returns a message of a conversation the caller may see.
+func (a *App) GetMessage(ctx context.Context, conversationID, id int64) (*inbox.Message, error) {
 	p, err := require(ctx, inbox.ScopeInboxRead)
 	if err != nil {
 		return nil, err
 	}
 	var m *inbox.Message
 	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if m, err = tx.FindMessageByID(ctx, p.AccountID, id); err != nil {
+		if m, err = findMessageIn(ctx, tx, p.AccountID, conversationID, id); err != nil {
 			return err
 		}
 		_, err = loadConversation(ctx, tx, p, m.ConversationID)
@@ -320,6 +333,10 @@ type MessageChange struct {
 	// HideActivity makes activity messages answer ENOTFOUND, for a dialect
 	// that never shows them (BookingSync).
 	HideActivity bool
+	// ConversationID, when set, is the conversation the message must be in
+	// (ENOTFOUND otherwise), for a dialect that addresses messages through
+	// their conversation (Chatwoot).
+	ConversationID int64
 }
 
 // UpdateMessage edits a message.
@@ -330,7 +347,7 @@ func (a *App) UpdateMessage(ctx context.Context, id int64, ch MessageChange) (*i
 	}
 	var m *inbox.Message
 	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		old, err := tx.FindMessageByID(ctx, p.AccountID, id)
+		old, err := findMessageIn(ctx, tx, p.AccountID, ch.ConversationID, id)
 		if err != nil {
 			return err
 		}
@@ -436,14 +453,15 @@ func (a *App) messageUpdate(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 
 // DeleteMessage soft-deletes a message: its content is replaced, attachments
 // dropped and content_attributes.deleted set (Chatwoot's behaviour).
-func (a *App) DeleteMessage(ctx context.Context, id int64) (*inbox.Message, error) {
+// With a conversation id the message must be in that conversation.
+func (a *App) DeleteMessage(ctx context.Context, conversationID, id int64) (*inbox.Message, error) {
 	p, err := require(ctx, inbox.ScopeInboxWrite)
 	if err != nil {
 		return nil, err
 	}
 	var m *inbox.Message
 	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		old, err := tx.FindMessageByID(ctx, p.AccountID, id)
+		old, err := findMessageIn(ctx, tx, p.AccountID, conversationID, id)
 		if err != nil {
 			return err
 		}

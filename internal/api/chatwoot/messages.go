@@ -145,22 +145,14 @@ func (a *API) writeMessage(w http.ResponseWriter, r *http.Request, m *inbox.Mess
 	writeJSON(w, apiMessageFrom(views[0], a.base(r)))
 }
 
-// findMessage loads the path's message inside the path's conversation; a
-// message of another conversation is as unknown as a missing one.
-func (a *API) findMessage(r *http.Request, c *inbox.Conversation) (*inbox.Message, error) {
-	notFound := apiError(inbox.ENOTFOUND, "message_id", msgNotFound)
+// messageID reads the path's message id; a malformed one is as unknown as
+// a missing message.
+func messageID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("message_id"), 10, 64)
 	if err != nil {
-		return nil, notFound
+		return 0, apiError(inbox.ENOTFOUND, "message_id", msgNotFound)
 	}
-	m, err := a.app.GetMessage(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if m.ConversationID != c.ID {
-		return nil, notFound
-	}
-	return m, nil
+	return id, nil
 }
 
 // PATCH|PUT /conversations/{id}/messages/{message_id}: delivery status and
@@ -170,12 +162,12 @@ func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	m, err := a.findMessage(r, c)
+	id, err := messageID(r)
 	if err != nil {
 		a.writeError(w, r, err, messageErrors)
 		return
 	}
-	var ch app.MessageChange
+	ch := app.MessageChange{ConversationID: c.ID}
 	if status, err := p.str("status"); err != nil {
 		a.writeError(w, r, err)
 		return
@@ -186,12 +178,16 @@ func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	var m *inbox.Message
+	opts := messageErrors
 	if ch.Status == nil && ch.ExternalError == nil {
-		a.writeMessage(w, r, m)
-		return
+		m, err = a.app.GetMessage(r.Context(), c.ID, id)
+	} else {
+		m, err = a.app.UpdateMessage(r.Context(), id, ch)
+		opts = errorOptions{notFoundField: "message_id"}
 	}
-	if m, err = a.app.UpdateMessage(r.Context(), m.ID, ch); err != nil {
-		a.writeError(w, r, err, errorOptions{notFoundField: "message_id"})
+	if err != nil {
+		a.writeError(w, r, err, opts)
 		return
 	}
 	a.writeMessage(w, r, m)
@@ -204,12 +200,13 @@ func (a *API) deleteMessage(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	m, err := a.findMessage(r, c)
+	id, err := messageID(r)
 	if err != nil {
 		a.writeError(w, r, err, messageErrors)
 		return
 	}
-	if m, err = a.app.DeleteMessage(r.Context(), m.ID); err != nil {
+	m, err := a.app.DeleteMessage(r.Context(), c.ID, id)
+	if err != nil {
 		a.writeError(w, r, err, messageErrors)
 		return
 	}
