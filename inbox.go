@@ -23,6 +23,9 @@ type Page struct {
 	Offset  int
 	Limit   int
 	AfterID int64
+	// SkipTotal says the caller does not need the number of matches: the
+	// listing skips its count and reports a total of 0.
+	SkipTotal bool
 }
 
 // TimeRange bounds UpdatedSince filters; a nil pointer means "no bound".

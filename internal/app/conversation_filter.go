@@ -173,6 +173,7 @@ func (a *App) FilterConversations(ctx context.Context, in []FilterCondition, pag
 	if err != nil {
 		return nil, n, err
 	}
+	page.SkipTotal = true // the counters below are what the response shows
 	f := inbox.ConversationFilter{Conditions: conds, Sort: inbox.SortLastActivityDesc, Page: page}
 	var out []*inbox.Conversation
 	err = a.store.View(ctx, func(tx inbox.Tx) error {

@@ -202,7 +202,7 @@ func (a *App) checkContactSource(ctx context.Context, tx inbox.Tx, accountID, in
 		return nil
 	}
 	others, _, err := tx.FindConversations(ctx, accountID, inbox.ConversationFilter{InboxID: &inboxID,
-		ContactSourceID: sourceID, Page: inbox.Page{Limit: 10}})
+		ContactSourceID: sourceID, Page: inbox.Page{Limit: 10, SkipTotal: true}})
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ func (a *App) FindContactBySourceID(ctx context.Context, sourceID string) (clien
 	}
 	err = a.store.View(ctx, func(tx inbox.Tx) error {
 		cs, _, err := tx.FindConversations(ctx, p.AccountID, inbox.ConversationFilter{ContactSourceID: sourceID,
-			Sort: inbox.SortCreatedAtDesc, Page: inbox.Page{Limit: 1}})
+			Sort: inbox.SortCreatedAtDesc, Page: inbox.Page{Limit: 1, SkipTotal: true}})
 		if err != nil {
 			return err
 		}

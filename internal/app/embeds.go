@@ -63,7 +63,7 @@ func (a *App) LoadEmbeds(ctx context.Context, ids EmbedIDs) (*Embeds, error) {
 		}
 		acc := p.AccountID
 		if e.Hosts, err = loadByIDs(ids.Hosts, func(c []int64) ([]*inbox.Host, int, error) {
-			return tx.FindHosts(ctx, acc, inbox.HostFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindHosts(ctx, acc, inbox.HostFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(h *inbox.Host) int64 { return h.ID }); err != nil {
 			return nil, err
 		}
@@ -71,17 +71,17 @@ func (a *App) LoadEmbeds(ctx context.Context, ids EmbedIDs) (*Embeds, error) {
 			return nil, err
 		}
 		if e.Clients, err = loadByIDs(ids.Clients, func(c []int64) ([]*inbox.Client, int, error) {
-			return tx.FindClients(ctx, acc, inbox.ClientFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindClients(ctx, acc, inbox.ClientFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(c *inbox.Client) int64 { return c.ID }); err != nil {
 			return nil, err
 		}
 		if e.Sources, err = loadByIDs(ids.Sources, func(c []int64) ([]*inbox.Source, int, error) {
-			return tx.FindSources(ctx, acc, inbox.ListFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindSources(ctx, acc, inbox.ListFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(s *inbox.Source) int64 { return s.ID }); err != nil {
 			return nil, err
 		}
 		if e.Bookings, err = loadByIDs(ids.Bookings, func(c []int64) ([]*inbox.Booking, int, error) {
-			return tx.FindBookings(ctx, acc, inbox.ListFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindBookings(ctx, acc, inbox.ListFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(b *inbox.Booking) int64 { return b.ID }); err != nil {
 			return nil, err
 		}
@@ -89,27 +89,27 @@ func (a *App) LoadEmbeds(ctx context.Context, ids EmbedIDs) (*Embeds, error) {
 			return nil, err
 		}
 		if e.Inquiries, err = loadByIDs(ids.Inquiries, func(c []int64) ([]*inbox.Inquiry, int, error) {
-			return tx.FindInquiries(ctx, acc, inbox.ListFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindInquiries(ctx, acc, inbox.ListFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(q *inbox.Inquiry) int64 { return q.ID }); err != nil {
 			return nil, err
 		}
 		if e.Participants, err = loadByIDs(ids.Participants, func(c []int64) ([]*inbox.Participant, int, error) {
-			return tx.FindParticipants(ctx, acc, inbox.ParticipantFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindParticipants(ctx, acc, inbox.ParticipantFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(pt *inbox.Participant) int64 { return pt.ID }); err != nil {
 			return nil, err
 		}
 		if e.Messages, err = loadByIDs(ids.Messages, func(c []int64) ([]*inbox.Message, int, error) {
-			return tx.FindMessages(ctx, acc, inbox.MessageFilter{IDs: c, ExcludeActivity: true, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindMessages(ctx, acc, inbox.MessageFilter{IDs: c, ExcludeActivity: true, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(m *inbox.Message) int64 { return m.ID }); err != nil {
 			return nil, err
 		}
 		if e.Attachments, err = loadByIDs(ids.Attachments, func(c []int64) ([]*inbox.Attachment, int, error) {
-			return tx.FindAttachments(ctx, acc, inbox.AttachmentFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindAttachments(ctx, acc, inbox.AttachmentFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(at *inbox.Attachment) int64 { return at.ID }); err != nil {
 			return nil, err
 		}
 		convs, err := loadByIDs(ids.Conversations, func(c []int64) ([]*inbox.Conversation, int, error) {
-			return tx.FindConversations(ctx, acc, inbox.ConversationFilter{IDs: c, Page: inbox.Page{Limit: len(c)}})
+			return tx.FindConversations(ctx, acc, inbox.ConversationFilter{IDs: c, Page: inbox.Page{Limit: len(c), SkipTotal: true}})
 		}, func(c *inbox.Conversation) int64 { return c.ID })
 		if err != nil {
 			return nil, err

@@ -189,7 +189,7 @@ func (a *App) resolveSender(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 // conversation, creating one when the member has none.
 func memberParticipant(ctx context.Context, tx inbox.Tx, accountID, conversationID int64, memberType string, memberID int64) (*inbox.Participant, error) {
 	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
-		MemberType: memberType, MemberID: &memberID, Page: inbox.Page{Limit: 1}})
+		MemberType: memberType, MemberID: &memberID, Page: inbox.Page{Limit: 1, SkipTotal: true}})
 	if err != nil {
 		return nil, err
 	} else if len(ps) > 0 {

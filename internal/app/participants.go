@@ -125,7 +125,7 @@ func (a *App) Watchers(ctx context.Context, conversationID int64) ([]*inbox.Host
 
 func watchers(ctx context.Context, tx inbox.Tx, accountID, conversationID int64) ([]*inbox.Host, error) {
 	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
-		MemberType: inbox.MemberHost, Page: inbox.Page{Limit: 1000}})
+		MemberType: inbox.MemberHost, Page: inbox.Page{Limit: 1000, SkipTotal: true}})
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (a *App) ChangeWatchers(ctx context.Context, conversationID int64, hostIDs 
 
 func removeHostParticipants(ctx context.Context, tx inbox.Tx, accountID, conversationID, hostID int64) error {
 	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
-		MemberType: inbox.MemberHost, MemberID: &hostID, Page: inbox.Page{Limit: 1000}})
+		MemberType: inbox.MemberHost, MemberID: &hostID, Page: inbox.Page{Limit: 1000, SkipTotal: true}})
 	if err != nil {
 		return err
 	}

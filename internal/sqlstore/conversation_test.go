@@ -836,3 +836,33 @@ func TestConversations_Delete(t *testing.T) {
 		wantCode(t, err, inbox.ENOTFOUND)
 	})
 }
+
+// A listing asked not to count returns its page with a total of 0, and the
+// same page as a counted listing.
+func TestConversations_SkipTotal(t *testing.T) {
+	t.Parallel()
+	s := inboxtest.MustOpenStore(t)
+	a := inboxtest.MustCreateAccount(t, s)
+	box := inboxtest.MustCreateInbox(t, s, a.ID, inbox.ChannelAPI)
+	for i := 0; i < 3; i++ {
+		inboxtest.MustCreateConversation(t, s, a.ID, box.ID)
+	}
+	err := s.View(ctx, func(tx inbox.Tx) error {
+		counted, total, err := tx.FindConversations(ctx, a.ID, inbox.ConversationFilter{Page: inbox.Page{Limit: 2}})
+		if err != nil {
+			return err
+		} else if total != 3 || len(counted) != 2 {
+			t.Fatalf("counted: total=%v len=%v, want 3 and 2", total, len(counted))
+		}
+		skipped, total, err := tx.FindConversations(ctx, a.ID, inbox.ConversationFilter{Page: inbox.Page{Limit: 2, SkipTotal: true}})
+		if err != nil {
+			return err
+		} else if total != 0 || len(skipped) != 2 || skipped[0].ID != counted[0].ID || skipped[1].ID != counted[1].ID {
+			t.Fatalf("skipped: total=%v ids=%v, want 0 and the counted page", total, len(skipped))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -197,8 +197,10 @@ func pageQuery(w *where, columns, from, key, order string, p inbox.Page) (q stri
 	} else if p.Offset > 0 {
 		tail += " OFFSET " + strconv.Itoa(p.Offset)
 	}
-	countArgs = append([]any(nil), w.args...)
-	countQ = "SELECT COUNT(*) FROM " + from + " WHERE " + w.sql()
+	if !p.SkipTotal {
+		countArgs = append([]any(nil), w.args...)
+		countQ = "SELECT COUNT(*) FROM " + from + " WHERE " + w.sql()
+	}
 	q = "SELECT " + columns + " FROM " + from + " WHERE " + w.sql() + cond + " ORDER BY " + order + tail
 	return q, append(append([]any(nil), w.args...), args...), countQ, countArgs
 }
@@ -206,7 +208,7 @@ func pageQuery(w *where, columns, from, key, order string, p inbox.Page) (q stri
 // scanner is what *sql.Row and *sql.Rows share.
 type scanner interface{ Scan(dest ...any) error }
 
-// list runs a listing query and its count. The total comes from its own
+// list runs a listing query and its count (none when countQ is empty). The total comes from its own
 // COUNT(*) rather than a window function: COUNT(*) OVER() makes the engine
 // read every matching row, with all its columns, to return one page.
 func list[T any](ctx context.Context, tx *Tx, q string, args []any, countQ string, countArgs []any,
@@ -229,6 +231,9 @@ func list[T any](ctx context.Context, tx *Tx, q string, args []any, countQ strin
 	}
 	rows.Close()
 	total := 0
+	if countQ == "" { // Page.SkipTotal
+		return out, 0, nil
+	}
 	if err := tx.queryRow(ctx, countQ, countArgs...).Scan(&total); err != nil {
 		return nil, 0, err
 	}

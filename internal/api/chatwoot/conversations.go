@@ -179,6 +179,7 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	f.Page.SkipTotal = true // Chatwoot shows counters, not the page's total
 	convs, _, err := a.app.ListConversations(r.Context(), f)
 	if err != nil {
 		a.writeError(w, r, err)

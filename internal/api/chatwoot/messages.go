@@ -32,6 +32,7 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 	if internal != nil && *internal {
 		f.ExcludeActivity, f.ExcludePrivate = true, true
 	}
+	f.Page.SkipTotal = true // Chatwoot's messages list has no total
 	msgs, _, err := a.app.ListMessages(r.Context(), f)
 	if err != nil {
 		a.writeError(w, r, err)
