@@ -87,6 +87,11 @@ func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*i
 	}
 	err = a.store.Update(ctx, func(tx inbox.Tx) error {
 		now := tx.Now()
+		if in.InboxID == nil && in.ClientID == nil && in.ContactSourceID != "" {
+			if err := resolveContactSource(ctx, tx, p.AccountID, &in); err != nil {
+				return err
+			}
+		}
 		box, err := a.targetInbox(ctx, tx, p, in)
 		if err != nil {
 			return err
@@ -214,26 +219,20 @@ func (a *App) checkContactSource(ctx context.Context, tx inbox.Tx, accountID, in
 	return nil
 }
 
-// FindConversationBySourceID returns the newest conversation of the contact
-// identity sourceID in the caller's account (Chatwoot create by source_id).
-func (a *App) FindContactBySourceID(ctx context.Context, sourceID string) (clientID, inboxID int64, err error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
+// resolveContactSource fills in the contact and inbox of an existing contact
+// identity (the channel's id of a contact), taken from the newest
+// conversation that used it; ENOTFOUND when none did.
+func resolveContactSource(ctx context.Context, tx inbox.Tx, accountID int64, in *ConversationCreate) error {
+	cs, _, err := tx.FindConversations(ctx, accountID, inbox.ConversationFilter{ContactSourceID: in.ContactSourceID,
+		Sort: inbox.SortCreatedAtDesc, Page: inbox.Page{Limit: 1, SkipTotal: true}})
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		cs, _, err := tx.FindConversations(ctx, p.AccountID, inbox.ConversationFilter{ContactSourceID: sourceID,
-			Sort: inbox.SortCreatedAtDesc, Page: inbox.Page{Limit: 1, SkipTotal: true}})
-		if err != nil {
-			return err
-		}
-		if len(cs) == 0 || cs[0].ClientID == nil {
-			return inbox.NotFound("Contact inbox")
-		}
-		clientID, inboxID = *cs[0].ClientID, cs[0].InboxID
-		return nil
-	})
-	return clientID, inboxID, err
+	if len(cs) == 0 || cs[0].ClientID == nil {
+		return inbox.NotFound("Contact inbox")
+	}
+	in.ClientID, in.InboxID = cs[0].ClientID, &cs[0].InboxID
+	return nil
 }
 
 // GetConversation returns one conversation by its global id.

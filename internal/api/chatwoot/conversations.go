@@ -268,11 +268,7 @@ func (a *API) conversationCreate(r *http.Request, p *params) (app.ConversationCr
 	}
 	switch {
 	case in.InboxID == nil && in.ClientID == nil && in.ContactSourceID != "":
-		clientID, inboxID, err := a.app.FindContactBySourceID(r.Context(), in.ContactSourceID)
-		if err != nil {
-			return in, err
-		}
-		in.ClientID, in.InboxID = &clientID, &inboxID
+		// An existing contact identity: internal/app finds its contact and inbox.
 	case in.InboxID == nil:
 		return in, missingParam("inbox_id")
 	case in.ClientID == nil:
