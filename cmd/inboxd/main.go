@@ -45,6 +45,8 @@ type Main struct {
 
 	ln   net.Listener
 	done chan error // receives Serve's result once it returns
+
+	keySource, keyFingerprint string // where the server key came from, for the startup log
 }
 
 // NewMain returns a Main with default settings, logging to stderr.
@@ -64,6 +66,12 @@ func (m *Main) Open(ctx context.Context) error {
 		store.Close()
 		return err
 	}
+	key, source, err := m.Config.ServerKey()
+	if err != nil {
+		store.Close()
+		return err
+	}
+	m.keySource, m.keyFingerprint = source, key.Fingerprint()
 	m.Store = store
 	m.App = app.New(app.Deps{
 		Store:     store,
@@ -71,6 +79,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Fetcher:   fetch.New(),
 		Logger:    m.Logger,
 		RateLimit: m.Config.RateLimit,
+		Secret:    key,
 	})
 	return nil
 }
@@ -117,7 +126,12 @@ func (m *Main) Run(ctx context.Context) error {
 		go m.serveDebug()
 	}
 	m.Logger.Info("listening", "addr", ln.Addr().String(), "engine", m.Store.Engine(),
-		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir)
+		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir,
+		"secret_key", m.keySource, "secret_key_fingerprint", m.keyFingerprint)
+	if m.Store.Engine() == "postgres" && m.Config.SecretKey == "" {
+		m.Logger.Warn("the server key comes from this node's data directory; every node on this database needs the same key: set " +
+			config.EnvSecretKey + " on all of them")
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/secret"
 )
 
 // FileStore keeps attachment bytes, addressed by content.
@@ -43,6 +44,10 @@ type Deps struct {
 	RateLimit int
 	// TokenLifetime is how long OAuth access tokens live (default 2 h).
 	TokenLifetime time.Duration
+	// Secret is the server key that seals secrets kept for reuse and signs
+	// recomputable tokens. nil gets a random key that lives as long as the
+	// process (enough for tests; the server always passes its key).
+	Secret *secret.Key
 }
 
 // App is the application layer.
@@ -55,14 +60,18 @@ type App struct {
 	rates         sync.Map // rate limit key → *rateCounter
 	auth          authCache
 	tokenLifetime time.Duration
+	secret        *secret.Key
 }
 
 // New returns an App.
 func New(d Deps) *App {
 	a := &App{store: d.Store, files: d.Files, fetcher: d.Fetcher, log: d.Logger, rateLimit: d.RateLimit,
-		tokenLifetime: d.TokenLifetime}
+		tokenLifetime: d.TokenLifetime, secret: d.Secret}
 	if a.log == nil {
 		a.log = slog.Default()
+	}
+	if a.secret == nil {
+		a.secret, _ = secret.Generate()
 	}
 	if a.tokenLifetime <= 0 {
 		a.tokenLifetime = 2 * time.Hour

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/inboxd/inbox/internal/secret"
 )
 
 // Environment variable names.
@@ -31,6 +33,9 @@ const (
 	EnvLogFormat       = "INBOXD_LOG_FORMAT"
 	EnvShutdownTimeout = "INBOXD_SHUTDOWN_TIMEOUT"
 	EnvDebugAddr       = "INBOXD_DEBUG_ADDR"
+	// EnvSecretKey holds the server key. It has no flag: a flag would show
+	// the key to anyone who can list processes.
+	EnvSecretKey = "INBOXD_SECRET_KEY"
 )
 
 // SQLiteFile is the name of the SQLite database inside the data directory.
@@ -63,6 +68,9 @@ type Config struct {
 	// DebugAddr, when set, serves Go's pprof profiles on a separate listener
 	// (keep it on loopback: profiles reveal internals).
 	DebugAddr string
+	// SecretKey is the server key in text form (see internal/secret); empty
+	// means the key file in DataDir, created on first start.
+	SecretKey string
 }
 
 // Defaults returns the settings used when nothing else is given.
@@ -86,7 +94,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}{
 		{EnvAddr, &c.Addr}, {EnvDataDir, &c.DataDir}, {EnvDatabaseURL, &c.DatabaseURL},
 		{EnvBaseURL, &c.BaseURL}, {EnvLogLevel, &c.LogLevel}, {EnvLogFormat, &c.LogFormat},
-		{EnvDebugAddr, &c.DebugAddr},
+		{EnvDebugAddr, &c.DebugAddr}, {EnvSecretKey, &c.SecretKey},
 	} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
@@ -174,8 +182,40 @@ func (c Config) ValidateDatabase() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format/%s %q: want text or json", EnvLogFormat, c.LogFormat)
 	}
+	if c.SecretKey != "" {
+		// The message never quotes the value: it is a secret.
+		if _, err := secret.Parse(c.SecretKey); err != nil {
+			return fmt.Errorf("invalid %s: %v", EnvSecretKey, err)
+		}
+	}
 	return nil
 }
+
+// ServerKey returns the server key: INBOXD_SECRET_KEY when set, else the key
+// file in the data directory (created on first use). source says which, for
+// the startup log.
+func (c Config) ServerKey() (k *secret.Key, source string, err error) {
+	if c.SecretKey != "" {
+		k, err := secret.Parse(c.SecretKey)
+		if err != nil {
+			return nil, "", fmt.Errorf("invalid %s: %v", EnvSecretKey, err)
+		}
+		return k, EnvSecretKey, nil
+	}
+	path := c.SecretKeyFile()
+	k, created, err := secret.LoadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if created {
+		return k, "new key file " + path, nil
+	}
+	return k, "key file " + path, nil
+}
+
+// SecretKeyFile is where the server key is kept when INBOXD_SECRET_KEY is
+// not set.
+func (c Config) SecretKeyFile() string { return filepath.Join(c.DataDir, secret.FileName) }
 
 // DSN is what sqlstore.Open takes: the PostgreSQL URL, or the path of the
 // SQLite file in the data directory.

@@ -3,6 +3,7 @@ package config_test
 import (
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,4 +127,52 @@ func TestRedactedDSN(t *testing.T) {
 	if c.ShutdownTimeout != 30*time.Second {
 		t.Fatalf("ShutdownTimeout=%v, want 30s", c.ShutdownTimeout)
 	}
+}
+
+func TestServerKey(t *testing.T) {
+	t.Run("FromEnvironment", func(t *testing.T) {
+		c := config.Defaults()
+		c.DataDir = t.TempDir()
+		key := strings.Repeat("0f", 32)
+		if err := c.FromEnv(env(map[string]string{config.EnvSecretKey: key})); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		k, source, err := c.ServerKey()
+		if err != nil || source != config.EnvSecretKey {
+			t.Fatalf("source=%q err=%v, want %s", source, err, config.EnvSecretKey)
+		}
+		again, _, _ := c.ServerKey()
+		if k.Fingerprint() != again.Fingerprint() {
+			t.Fatal("the same variable gave two keys")
+		}
+		if _, err := os.Stat(c.SecretKeyFile()); !os.IsNotExist(err) {
+			t.Fatalf("a key file was written although the key came from the environment (stat: %v)", err)
+		}
+	})
+	t.Run("FromFile", func(t *testing.T) {
+		c := config.Defaults()
+		c.DataDir = t.TempDir()
+		k, source, err := c.ServerKey()
+		if err != nil || !strings.HasPrefix(source, "new key file") {
+			t.Fatalf("source=%q err=%v, want a new key file", source, err)
+		}
+		again, source, err := c.ServerKey()
+		if err != nil || !strings.HasPrefix(source, "key file") || again.Fingerprint() != k.Fingerprint() {
+			t.Fatalf("second start: source=%q err=%v, want the same key from the file", source, err)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		c := config.Defaults()
+		c.SecretKey = "hunter2-is-not-a-key"
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), config.EnvSecretKey) {
+			t.Fatalf("err=%v, want one naming %s", err, config.EnvSecretKey)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Fatalf("err=%q quotes the secret", err)
+		}
+	})
 }
