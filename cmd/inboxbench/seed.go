@@ -127,7 +127,7 @@ func seed(ctx context.Context, dsn string, scale float64, convs, msgs int) (*dat
 	rng := rand.New(rand.NewPCG(1, 2))
 	labels := []string{"booking", "vip", "late-checkout", "payment", "cleaning", "complaint"}
 	for i := 0; i < nAccounts; i++ {
-		acc, err := seedAccount(ctx, a, i)
+		acc, err := seedAccount(ctx, app.NewAdmin(a), i)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +177,7 @@ func seed(ctx context.Context, dsn string, scale float64, convs, msgs int) (*dat
 
 // seedAccount creates a tenant with hosts, clients, inboxes and tokens through
 // the application's admin methods.
-func seedAccount(ctx context.Context, a *app.App, i int) (*benchAccount, error) {
+func seedAccount(ctx context.Context, a *app.Admin, i int) (*benchAccount, error) {
 	acc := &inbox.Account{Name: fmt.Sprintf("Bench Rentals %03d", i+1), Status: inbox.AccountPaying}
 	if err := a.CreateAccount(ctx, acc); err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func seedAccount(ctx context.Context, a *app.App, i int) (*benchAccount, error) 
 		return nil, err
 	}
 	for j := 0; j < 5; j++ {
-		if err := a.CreateClientIn(ctx, &inbox.Client{AccountID: acc.ID, Fullname: fmt.Sprintf("Guest %d-%d", i, j),
+		if err := a.CreateClient(ctx, &inbox.Client{AccountID: acc.ID, Fullname: fmt.Sprintf("Guest %d-%d", i, j),
 			Email: fmt.Sprintf("guest%d-%d@bench.example", i, j)}); err != nil {
 			return nil, err
 		}

@@ -226,7 +226,7 @@ func needAccount(id int64) error {
 }
 
 // checkAccount reports an unknown account clearly.
-func checkAccount(ctx context.Context, a *app.App, id int64) error {
+func checkAccount(ctx context.Context, a *app.Admin, id int64) error {
 	if _, err := a.FindAccount(ctx, id); inbox.ErrorCode(err) == inbox.ENOTFOUND {
 		return fmt.Errorf("account %d not found", id)
 	} else if err != nil {

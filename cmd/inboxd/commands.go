@@ -73,7 +73,7 @@ func runAccountsCreate(ctx context.Context, c *cli, args []string) error {
 	}
 	defer m.Close()
 	acc := &inbox.Account{Name: strings.TrimSpace(*name), Email: strings.TrimSpace(*email)}
-	if err := m.App.CreateAccount(ctx, acc); err != nil {
+	if err := m.Admin.CreateAccount(ctx, acc); err != nil {
 		return err
 	}
 	return c.print(map[string]any{
@@ -115,12 +115,12 @@ func runHostsCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer m.Close()
-	if err := checkAccount(ctx, m.App, *account); err != nil {
+	if err := checkAccount(ctx, m.Admin, *account); err != nil {
 		return err
 	}
 	h := &inbox.Host{AccountID: *account, Firstname: strings.TrimSpace(*first), Lastname: strings.TrimSpace(*last),
 		Email: strings.TrimSpace(*email), Role: *role}
-	token, err := m.App.CreateHostWithToken(ctx, h, inboxes)
+	token, err := m.Admin.CreateHostWithToken(ctx, h, inboxes)
 	if err != nil {
 		return err
 	}
@@ -163,12 +163,12 @@ func runClientsCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer m.Close()
-	if err := checkAccount(ctx, m.App, *account); err != nil {
+	if err := checkAccount(ctx, m.Admin, *account); err != nil {
 		return err
 	}
 	cl := &inbox.Client{AccountID: *account, Fullname: strings.TrimSpace(*fullname), Email: strings.TrimSpace(*email),
 		Phone: strings.TrimSpace(*phone)}
-	if err := m.App.CreateClientIn(ctx, cl); err != nil {
+	if err := m.Admin.CreateClient(ctx, cl); err != nil {
 		return err
 	}
 	return c.print(map[string]any{
@@ -203,11 +203,11 @@ func runInboxesCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer m.Close()
-	if err := checkAccount(ctx, m.App, *account); err != nil {
+	if err := checkAccount(ctx, m.Admin, *account); err != nil {
 		return err
 	}
 	box := &inbox.Inbox{AccountID: *account, Name: strings.TrimSpace(*name), Channel: *channel}
-	if err := m.App.CreateInbox(ctx, box); err != nil {
+	if err := m.Admin.CreateInbox(ctx, box); err != nil {
 		if inbox.ErrorField(err) == "channel" {
 			return fmt.Errorf("--channel %q is not one of %s", *channel, strings.Join(inbox.InboxChannels, ", "))
 		}
@@ -250,12 +250,12 @@ func runAppsCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer m.Close()
-	if err := checkAccount(ctx, m.App, *account); err != nil {
+	if err := checkAccount(ctx, m.Admin, *account); err != nil {
 		return err
 	}
 	a := &inbox.Application{AccountID: *account, Name: strings.TrimSpace(*name), Scopes: scopes,
 		RedirectURI: strings.TrimSpace(*redirect)}
-	secret, err := m.App.CreateApplication(ctx, a)
+	secret, err := m.Admin.CreateApplication(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -305,14 +305,14 @@ func runTokensCreate(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer m.Close()
-	if err := checkAccount(ctx, m.App, *account); err != nil {
+	if err := checkAccount(ctx, m.Admin, *account); err != nil {
 		return err
 	}
 	var appRef *int64
 	if *appID > 0 {
 		appRef = appID
 	}
-	g, err := m.App.CreateToken(ctx, *account, scopes, appRef, lifetime)
+	g, err := m.Admin.CreateToken(ctx, *account, scopes, appRef, lifetime)
 	if err != nil {
 		if appRef != nil && inbox.ErrorField(err) == "app" {
 			return fmt.Errorf("application %d not found in account %d", *appRef, *account)

@@ -31,7 +31,7 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer m.Close()
-	d, err := seedDemo(ctx, m.App, time.Now())
+	d, err := seedDemo(ctx, m.App, m.Admin, time.Now())
 	if err != nil {
 		return fmt.Errorf("seed demo: %s", describe(err))
 	}
@@ -124,9 +124,9 @@ const (
 // seedDemo creates the demo account through the application layer: the
 // account, hosts and application with the admin calls, everything else as the
 // administrator acting through the API methods.
-func seedDemo(ctx context.Context, a *app.App, now time.Time) (*demo, error) {
+func seedDemo(ctx context.Context, a *app.App, ad *app.Admin, now time.Time) (*demo, error) {
 	d := &demo{account: &inbox.Account{Name: "Seaside Rentals (demo)", Email: "office@seaside-rentals.example"}}
-	if err := a.CreateAccount(ctx, d.account); err != nil {
+	if err := ad.CreateAccount(ctx, d.account); err != nil {
 		return nil, err
 	}
 	acc := d.account.ID
@@ -138,7 +138,7 @@ func seedDemo(ctx context.Context, a *app.App, now time.Time) (*demo, error) {
 		{AccountID: acc, Name: "stay@seaside-rentals.example", Channel: inbox.ChannelEmail},
 	}
 	for _, box := range d.inboxes[1:] {
-		if err := a.CreateInbox(ctx, box); err != nil {
+		if err := ad.CreateInbox(ctx, box); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +146,7 @@ func seedDemo(ctx context.Context, a *app.App, now time.Time) (*demo, error) {
 	var err error
 	d.admin = &inbox.Host{AccountID: acc, Firstname: "Alice", Lastname: "Martin", Email: "alice@seaside-rentals.example",
 		Role: inbox.RoleAdministrator}
-	if d.adminToken, err = a.CreateHostWithToken(ctx, d.admin, nil); err != nil {
+	if d.adminToken, err = ad.CreateHostWithToken(ctx, d.admin, nil); err != nil {
 		return nil, err
 	}
 	// Act as the administrator from here on, as an API caller would.
@@ -172,7 +172,7 @@ func seedDemo(ctx context.Context, a *app.App, now time.Time) (*demo, error) {
 
 	d.agent = &inbox.Host{AccountID: acc, Firstname: "Bruno", Lastname: "Costa", Email: "bruno@seaside-rentals.example",
 		Role: inbox.RoleAgent}
-	if d.agentToken, err = a.CreateHostWithToken(ctx, d.agent,
+	if d.agentToken, err = ad.CreateHostWithToken(ctx, d.agent,
 		[]int64{d.inboxes[0].ID, d.inboxes[1].ID, d.inboxes[3].ID}); err != nil {
 		return nil, err
 	}
@@ -231,11 +231,11 @@ func seedDemo(ctx context.Context, a *app.App, now time.Time) (*demo, error) {
 
 	d.application = &inbox.Application{AccountID: acc, Name: "Channel manager (demo)",
 		Scopes: inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsRead, inbox.ScopeBookingsRead}}
-	if d.clientSecret, err = a.CreateApplication(ctx, d.application); err != nil {
+	if d.clientSecret, err = ad.CreateApplication(ctx, d.application); err != nil {
 		return nil, err
 	}
 	// A long-lived token, so the printed curl lines keep working for a while.
-	d.grant, err = a.CreateToken(ctx, acc, inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsRead, inbox.ScopeBookingsRead},
+	d.grant, err = ad.CreateToken(ctx, acc, inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsRead, inbox.ScopeBookingsRead},
 		&d.application.ID, 30*day)
 	if err != nil {
 		return nil, err

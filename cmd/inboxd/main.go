@@ -41,6 +41,7 @@ type Main struct {
 
 	Store *sqlstore.Store
 	App   *app.App
+	Admin *app.Admin // the administrative use cases the commands run
 	HTTP  *http.Server
 
 	ln   net.Listener
@@ -81,6 +82,7 @@ func (m *Main) Open(ctx context.Context) error {
 		RateLimit: m.Config.RateLimit,
 		Secret:    key,
 	})
+	m.Admin = app.NewAdmin(m.App)
 	return nil
 }
 
@@ -107,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		m.Store.Close()
-		m.Store, m.App = nil, nil
+		m.Store, m.App, m.Admin = nil, nil, nil
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.ln = ln

@@ -8,11 +8,19 @@ import (
 	"github.com/inboxd/inbox/internal/auth"
 )
 
-// The methods in this file serve the admin CLI: they act on an explicit
-// account and need no principal.
+// Admin holds the administrative use cases the command line runs: they act
+// on an explicit account and need no principal, so they are not methods of
+// App, which the HTTP dialects hold. A handler cannot reach them by a typo;
+// only code that builds an Admin (cmd/inboxd, tools, tests) can.
+type Admin struct {
+	app *App
+}
+
+// NewAdmin returns the administrative use cases over a's store.
+func NewAdmin(a *App) *Admin { return &Admin{app: a} }
 
 // CreateAccount creates an account with its default API inbox.
-func (a *App) CreateAccount(ctx context.Context, acc *inbox.Account) error {
+func (ad *Admin) CreateAccount(ctx context.Context, acc *inbox.Account) error {
 	if acc.Status == "" {
 		acc.Status = inbox.AccountTrial
 	}
@@ -22,7 +30,7 @@ func (a *App) CreateAccount(ctx context.Context, acc *inbox.Account) error {
 	if err := acc.Validate(); err != nil {
 		return err
 	}
-	return a.store.Update(ctx, func(tx inbox.Tx) error {
+	return ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if err := tx.CreateAccount(ctx, acc); err != nil {
 			return err
 		}
@@ -30,10 +38,10 @@ func (a *App) CreateAccount(ctx context.Context, acc *inbox.Account) error {
 	})
 }
 
-// FindAccount returns one account (admin use and Chatwoot's account check).
-func (a *App) FindAccount(ctx context.Context, id int64) (*inbox.Account, error) {
+// FindAccount returns one account.
+func (ad *Admin) FindAccount(ctx context.Context, id int64) (*inbox.Account, error) {
 	var acc *inbox.Account
-	err := a.store.View(ctx, func(tx inbox.Tx) (err error) {
+	err := ad.app.store.View(ctx, func(tx inbox.Tx) (err error) {
 		acc, err = tx.FindAccountByID(ctx, id)
 		return err
 	})
@@ -43,7 +51,7 @@ func (a *App) FindAccount(ctx context.Context, id int64) (*inbox.Account, error)
 // CreateHostWithToken creates a host and its personal API token, returned in
 // clear once. An agent becomes a member of inboxIDs, or of the account's
 // default API inbox when none are given; administrators see every inbox.
-func (a *App) CreateHostWithToken(ctx context.Context, h *inbox.Host, inboxIDs []int64) (string, error) {
+func (ad *Admin) CreateHostWithToken(ctx context.Context, h *inbox.Host, inboxIDs []int64) (string, error) {
 	if h.Role == "" {
 		h.Role = inbox.RoleAgent
 	}
@@ -54,7 +62,7 @@ func (a *App) CreateHostWithToken(ctx context.Context, h *inbox.Host, inboxIDs [
 		return "", err
 	}
 	token, hash := auth.NewSecret()
-	err := a.store.Update(ctx, func(tx inbox.Tx) error {
+	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if _, err := tx.FindAccountByID(ctx, h.AccountID); err != nil {
 			return err
 		}
@@ -95,14 +103,14 @@ func addMemberships(ctx context.Context, tx inbox.Tx, h *inbox.Host, inboxIDs []
 }
 
 // CreateInbox creates an inbox in an account.
-func (a *App) CreateInbox(ctx context.Context, i *inbox.Inbox) error {
+func (ad *Admin) CreateInbox(ctx context.Context, i *inbox.Inbox) error {
 	if i.ReplyWindowHours == 0 {
 		i.ReplyWindowHours = inbox.DefaultReplyWindow(i.Channel)
 	}
 	if err := i.Validate(); err != nil {
 		return err
 	}
-	return a.store.Update(ctx, func(tx inbox.Tx) error {
+	return ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if _, err := tx.FindAccountByID(ctx, i.AccountID); err != nil {
 			return err
 		}
@@ -111,8 +119,8 @@ func (a *App) CreateInbox(ctx context.Context, i *inbox.Inbox) error {
 }
 
 // AddInboxMember makes a host a member of an inbox.
-func (a *App) AddInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error {
-	return a.store.Update(ctx, func(tx inbox.Tx) error {
+func (ad *Admin) AddInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error {
+	return ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		h, err := tx.FindHostByID(ctx, accountID, hostID)
 		if err != nil {
 			return err
@@ -121,15 +129,31 @@ func (a *App) AddInboxMember(ctx context.Context, accountID, inboxID, hostID int
 	})
 }
 
+// CreateClient creates a client (guest) in an explicit account.
+func (ad *Admin) CreateClient(ctx context.Context, c *inbox.Client) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return ad.app.store.Update(ctx, func(tx inbox.Tx) error {
+		if _, err := tx.FindAccountByID(ctx, c.AccountID); err != nil {
+			return err
+		}
+		if err := tx.CreateClient(ctx, c); err != nil {
+			return err
+		}
+		return emit(ctx, tx, nil, inbox.Event{AccountID: c.AccountID, Type: inbox.EventClientCreated, SubjectID: c.ID})
+	})
+}
+
 // CreateApplication registers an OAuth application in an account and returns
 // its client secret in clear, once.
-func (a *App) CreateApplication(ctx context.Context, app *inbox.Application) (string, error) {
+func (ad *Admin) CreateApplication(ctx context.Context, app *inbox.Application) (string, error) {
 	if isBlank(app.Name) {
 		return "", inbox.FieldError("name", inbox.MsgBlank)
 	}
 	secret, hash := auth.NewSecret()
 	app.ClientID, app.SecretHash = auth.NewClientID(), hash
-	err := a.store.Update(ctx, func(tx inbox.Tx) error {
+	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if _, err := tx.FindAccountByID(ctx, app.AccountID); err != nil {
 			return err
 		}
@@ -155,9 +179,9 @@ type TokenGrant struct {
 // application the token belongs to it and comes with a refresh token (what the
 // authorization-code flow would hand out); expiresIn 0 means the default
 // lifetime, negative means never.
-func (a *App) CreateToken(ctx context.Context, accountID int64, scopes inbox.Scopes, appID *int64, expiresIn time.Duration) (*TokenGrant, error) {
+func (ad *Admin) CreateToken(ctx context.Context, accountID int64, scopes inbox.Scopes, appID *int64, expiresIn time.Duration) (*TokenGrant, error) {
 	var g *TokenGrant
-	err := a.store.Update(ctx, func(tx inbox.Tx) error {
+	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if _, err := tx.FindAccountByID(ctx, accountID); err != nil {
 			return err
 		}
@@ -173,7 +197,7 @@ func (a *App) CreateToken(ctx context.Context, accountID int64, scopes inbox.Sco
 			}
 		}
 		var err error
-		g, err = a.issue(ctx, tx, accountID, appID, scopes, appID != nil, expiresIn)
+		g, err = ad.app.issue(ctx, tx, accountID, appID, scopes, appID != nil, expiresIn)
 		return err
 	})
 	return g, err

@@ -3,9 +3,10 @@
 // only caller of the store. Both wire dialects call it and translate; neither
 // decides a rule.
 //
-// API methods read the caller from the context (inbox.PrincipalFromContext)
-// and act inside the caller's account. Admin methods (used by the CLI) take the
-// account id explicitly.
+// App's methods read the caller from the context (inbox.PrincipalFromContext)
+// and act inside the caller's account. The administrative use cases the
+// command line runs take the account id explicitly and need no caller; they
+// live on Admin (NewAdmin), which the HTTP dialects never hold.
 package app
 
 import (

@@ -69,7 +69,11 @@ func (a *App) CheckAccount(ctx context.Context, accountID int64) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.FindAccount(ctx, accountID)
+	var acc *inbox.Account
+	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
+		acc, err = tx.FindAccountByID(ctx, accountID)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -116,22 +116,6 @@ func (a *App) CreateClient(ctx context.Context, c *inbox.Client) (*inbox.Client,
 	})
 }
 
-// CreateClientIn creates a client in an explicit account (admin CLI).
-func (a *App) CreateClientIn(ctx context.Context, c *inbox.Client) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	return a.store.Update(ctx, func(tx inbox.Tx) error {
-		if _, err := tx.FindAccountByID(ctx, c.AccountID); err != nil {
-			return err
-		}
-		if err := tx.CreateClient(ctx, c); err != nil {
-			return err
-		}
-		return emit(ctx, tx, nil, inbox.Event{AccountID: c.AccountID, Type: inbox.EventClientCreated, SubjectID: c.ID})
-	})
-}
-
 // UpdateClient changes a client.
 func (a *App) UpdateClient(ctx context.Context, id int64, u inbox.ClientUpdate) (*inbox.Client, error) {
 	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {

@@ -72,16 +72,16 @@ func newEnv(t *testing.T, n int) *env {
 	defer st.Close()
 	a := app.New(app.Deps{Store: st})
 	acc := &inbox.Account{Name: "Crash Test Rentals"}
-	if err := a.CreateAccount(ctx, acc); err != nil {
+	if err := app.NewAdmin(a).CreateAccount(ctx, acc); err != nil {
 		t.Fatal(err)
 	}
 	e.account = acc.ID
-	if e.token, err = a.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Ada", Lastname: "Admin",
+	if e.token, err = app.NewAdmin(a).CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Ada", Lastname: "Admin",
 		Email: "ada@example.com", Role: inbox.RoleAdministrator}, nil); err != nil {
 		t.Fatal(err)
 	}
 	client := &inbox.Client{AccountID: acc.ID, Fullname: "Grace Guest"}
-	if err := a.CreateClientIn(ctx, client); err != nil {
+	if err := app.NewAdmin(a).CreateClient(ctx, client); err != nil {
 		t.Fatal(err)
 	}
 	e.client = client.ID

@@ -77,26 +77,26 @@ func newEnvWithLimit(t *testing.T, maxBody int64, configure func(*fetch.Client))
 	t.Cleanup(e.srv.Close)
 
 	e.account = &inbox.Account{Name: "Abuse Rentals", Email: "abuse@example.com"}
-	if err := e.app.CreateAccount(ctx, e.account); err != nil {
+	if err := app.NewAdmin(e.app).CreateAccount(ctx, e.account); err != nil {
 		t.Fatal(err)
 	}
 	scopes := inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsWrite, inbox.ScopeBookingsWrite, inbox.ScopeInquiriesWrite}
 	application := &inbox.Application{AccountID: e.account.ID, Name: "Channel manager", Scopes: scopes}
-	if _, err := e.app.CreateApplication(ctx, application); err != nil {
+	if _, err := app.NewAdmin(e.app).CreateApplication(ctx, application); err != nil {
 		t.Fatal(err)
 	}
-	g, err := e.app.CreateToken(ctx, e.account.ID, scopes, &application.ID, 0)
+	g, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, scopes, &application.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.bsToken = g.AccessToken
 	e.admin = &inbox.Host{AccountID: e.account.ID, Firstname: "Ada", Lastname: "Admin", Email: "ada@example.com",
 		Role: inbox.RoleAdministrator}
-	if e.cwToken, err = e.app.CreateHostWithToken(ctx, e.admin, nil); err != nil {
+	if e.cwToken, err = app.NewAdmin(e.app).CreateHostWithToken(ctx, e.admin, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.client = &inbox.Client{AccountID: e.account.ID, Fullname: "Grace Guest", Email: "grace@example.com"}
-	if err := e.app.CreateClientIn(ctx, e.client); err != nil {
+	if err := app.NewAdmin(e.app).CreateClient(ctx, e.client); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.app.Authenticate(ctx, e.cwToken)

@@ -269,7 +269,7 @@ func TestAuthAndScopes(t *testing.T) {
 	e := newEnv(t, options{rateLimit: 1000})
 	f := e.fixture()
 	expired := e.newToken(e.account.ID, allScopes, &e.appID, time.Millisecond)
-	personal, err := e.app.CreateHostWithToken(context.Background(),
+	personal, err := app.NewAdmin(e.app).CreateHostWithToken(context.Background(),
 		&inbox.Host{AccountID: e.account.ID, Firstname: "Agent", Lastname: "Smith", Role: inbox.RoleAdministrator}, nil)
 	if err != nil {
 		t.Fatal(err)

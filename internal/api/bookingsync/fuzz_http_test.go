@@ -41,14 +41,14 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	a := app.New(app.Deps{Store: store, Files: files, Logger: discardLogger()})
 	ctx := context.Background()
 	acc := &inbox.Account{Name: "Fuzz Villas", Email: "fuzz@example.com"}
-	if err := a.CreateAccount(ctx, acc); err != nil {
+	if err := app.NewAdmin(a).CreateAccount(ctx, acc); err != nil {
 		f.Fatal(err)
 	}
 	application := &inbox.Application{AccountID: acc.ID, Name: "Fuzzer", Scopes: allScopes}
-	if _, err := a.CreateApplication(ctx, application); err != nil {
+	if _, err := app.NewAdmin(a).CreateApplication(ctx, application); err != nil {
 		f.Fatal(err)
 	}
-	g, err := a.CreateToken(ctx, acc.ID, allScopes, &application.ID, 0)
+	g, err := app.NewAdmin(a).CreateToken(ctx, acc.ID, allScopes, &application.ID, 0)
 	if err != nil {
 		f.Fatal(err)
 	}

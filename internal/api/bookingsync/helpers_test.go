@@ -73,11 +73,11 @@ func (e *env) newAccount() (*inbox.Account, int64, string, string) {
 	e.t.Helper()
 	ctx := context.Background()
 	acc := &inbox.Account{Name: "Villas " + time.Now().Format("150405.000000"), Email: "owner@example.com"}
-	if err := e.app.CreateAccount(ctx, acc); err != nil {
+	if err := app.NewAdmin(e.app).CreateAccount(ctx, acc); err != nil {
 		e.t.Fatalf("create account: %v", err)
 	}
 	application := &inbox.Application{AccountID: acc.ID, Name: "Channel manager", Scopes: allScopes}
-	secret, err := e.app.CreateApplication(ctx, application)
+	secret, err := app.NewAdmin(e.app).CreateApplication(ctx, application)
 	if err != nil {
 		e.t.Fatalf("create application: %v", err)
 	}
@@ -87,7 +87,7 @@ func (e *env) newAccount() (*inbox.Account, int64, string, string) {
 // newToken issues an access token; appID nil gives a token of no application.
 func (e *env) newToken(accountID int64, scopes inbox.Scopes, appID *int64, expiresIn time.Duration) string {
 	e.t.Helper()
-	g, err := e.app.CreateToken(context.Background(), accountID, scopes, appID, expiresIn)
+	g, err := app.NewAdmin(e.app).CreateToken(context.Background(), accountID, scopes, appID, expiresIn)
 	if err != nil {
 		e.t.Fatalf("create token: %v", err)
 	}

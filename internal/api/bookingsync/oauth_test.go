@@ -11,6 +11,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 	"golang.org/x/oauth2"
 )
 
@@ -147,7 +148,7 @@ func TestOAuthRefresh(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{})
 	ctx := context.Background()
-	g, err := e.app.CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxRead}, &e.appID, 0)
+	g, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxRead}, &e.appID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,11 +193,11 @@ func TestOAuthRefresh(t *testing.T) {
 	})
 	t.Run("OtherClientCannotRefresh", func(t *testing.T) {
 		other := &inbox.Application{AccountID: e.account.ID, Name: "Other", Scopes: allScopes}
-		secret, err := e.app.CreateApplication(ctx, other)
+		secret, err := app.NewAdmin(e.app).CreateApplication(ctx, other)
 		if err != nil {
 			t.Fatal(err)
 		}
-		g, err := e.app.CreateToken(ctx, e.account.ID, allScopes, &e.appID, 0)
+		g, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, allScopes, &e.appID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +256,7 @@ func TestOAuthRevokeAndInfo(t *testing.T) {
 		e.do("GET", "/oauth/token/info", tok, nil).must(t, 401)
 	})
 	t.Run("RevokeRefreshToken", func(t *testing.T) {
-		g, err := e.app.CreateToken(ctx, e.account.ID, allScopes, &e.appID, 0)
+		g, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, allScopes, &e.appID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -275,7 +276,7 @@ func TestOAuthRevokeAndInfo(t *testing.T) {
 	})
 	t.Run("RevokeOtherClientsToken", func(t *testing.T) {
 		other := &inbox.Application{AccountID: e.account.ID, Name: "Other", Scopes: allScopes}
-		secret, err := e.app.CreateApplication(ctx, other)
+		secret, err := app.NewAdmin(e.app).CreateApplication(ctx, other)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func TestRateLimit(t *testing.T) {
 	})
 	t.Run("AnotherApplicationHasItsOwnBudget", func(t *testing.T) {
 		other := &inbox.Application{AccountID: e.account.ID, Name: "Other", Scopes: allScopes}
-		if _, err := e.app.CreateApplication(context.Background(), other); err != nil {
+		if _, err := app.NewAdmin(e.app).CreateApplication(context.Background(), other); err != nil {
 			t.Fatal(err)
 		}
 		r := e.do("GET", "/api/v3/inbox/conversations", e.newToken(e.account.ID, allScopes, &other.ID, 0), nil).must(t, 200)

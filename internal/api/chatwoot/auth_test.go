@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 // errorCase is one entry of testdata/errors.json.
@@ -110,7 +111,7 @@ func TestAuth(t *testing.T) {
 	})
 
 	t.Run("ErrApplicationToken", func(t *testing.T) {
-		grant, err := e.app.CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, nil, 0)
+		grant, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +227,7 @@ func TestTenancy(t *testing.T) {
 func mustClientIn(t *testing.T, e *env, accountID int64) *inbox.Client {
 	t.Helper()
 	c := &inbox.Client{AccountID: accountID, Fullname: "Guest Person"}
-	if err := e.app.CreateClientIn(ctx, c); err != nil {
+	if err := app.NewAdmin(e.app).CreateClient(ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	return c

@@ -45,16 +45,16 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	// No fetcher: nothing a fuzzer sends may make the process dial out.
 	a := app.New(app.Deps{Store: store, Files: files, Logger: logger})
 	acc := &inbox.Account{Name: "Fuzz Rentals", Email: "fuzz@example.com"}
-	if err := a.CreateAccount(ctx, acc); err != nil {
+	if err := app.NewAdmin(a).CreateAccount(ctx, acc); err != nil {
 		f.Fatal(err)
 	}
 	h := &inbox.Host{AccountID: acc.ID, Firstname: "Ada", Lastname: "Admin", Email: "ada@example.com", Role: inbox.RoleAdministrator}
-	token, err := a.CreateHostWithToken(ctx, h, nil)
+	token, err := app.NewAdmin(a).CreateHostWithToken(ctx, h, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
 	contact := &inbox.Client{AccountID: acc.ID, Fullname: "Jane Doe", Email: "jane@example.com"}
-	if err := a.CreateClientIn(ctx, contact); err != nil {
+	if err := app.NewAdmin(a).CreateClient(ctx, contact); err != nil {
 		f.Fatal(err)
 	}
 	s := &fuzzServer{h: server.New(server.Deps{App: a, Logger: logger, MaxBody: 64 << 10}), token: token,

@@ -69,7 +69,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) mustAccount(name, status string) *inbox.Account {
 	e.t.Helper()
 	acc := &inbox.Account{Name: name, Email: strings.ToLower(strings.ReplaceAll(name, " ", "")) + "@example.com", Status: status}
-	if err := e.app.CreateAccount(ctx, acc); err != nil {
+	if err := app.NewAdmin(e.app).CreateAccount(ctx, acc); err != nil {
 		e.t.Fatalf("create account: %v", err)
 	}
 	return acc
@@ -96,7 +96,7 @@ func (e *env) mustInbox(name, channel string) *inbox.Inbox {
 func mustInboxIn(t *testing.T, a *app.App, accountID int64, name, channel string) *inbox.Inbox {
 	t.Helper()
 	box := &inbox.Inbox{AccountID: accountID, Name: name, Channel: channel}
-	if err := a.CreateInbox(ctx, box); err != nil {
+	if err := app.NewAdmin(a).CreateInbox(ctx, box); err != nil {
 		t.Fatalf("create inbox: %v", err)
 	}
 	return box
@@ -112,7 +112,7 @@ func (e *env) mustHost(first, last, email, role string) (*inbox.Host, string) {
 func mustHostIn(t *testing.T, a *app.App, accountID int64, first, last, email, role string) (*inbox.Host, string) {
 	t.Helper()
 	h := &inbox.Host{AccountID: accountID, Firstname: first, Lastname: last, Email: email, Role: role}
-	tok, err := a.CreateHostWithToken(ctx, h, nil)
+	tok, err := app.NewAdmin(a).CreateHostWithToken(ctx, h, nil)
 	if err != nil {
 		t.Fatalf("create host: %v", err)
 	}
@@ -122,7 +122,7 @@ func mustHostIn(t *testing.T, a *app.App, accountID int64, first, last, email, r
 func (e *env) mustClient(c *inbox.Client) *inbox.Client {
 	e.t.Helper()
 	c.AccountID = e.account.ID
-	if err := e.app.CreateClientIn(ctx, c); err != nil {
+	if err := app.NewAdmin(e.app).CreateClient(ctx, c); err != nil {
 		e.t.Fatalf("create client: %v", err)
 	}
 	return c

@@ -52,29 +52,29 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, store: store, srv: httptest.NewServer(server.New(server.Deps{App: a, Logger: log}))}
 	t.Cleanup(e.srv.Close)
 	e.account = &inbox.Account{Name: "Seaside Villas", Email: "owner@example.com"}
-	if err := a.CreateAccount(ctx, e.account); err != nil {
+	if err := app.NewAdmin(a).CreateAccount(ctx, e.account); err != nil {
 		t.Fatal(err)
 	}
 	e.admin = &inbox.Host{AccountID: e.account.ID, Firstname: "Ada", Lastname: "Admin", Email: "ada@example.com",
 		Role: inbox.RoleAdministrator}
-	if e.cwAdmin, err = a.CreateHostWithToken(ctx, e.admin, nil); err != nil {
+	if e.cwAdmin, err = app.NewAdmin(a).CreateHostWithToken(ctx, e.admin, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.agent = &inbox.Host{AccountID: e.account.ID, Firstname: "Abe", Lastname: "Agent", Email: "abe@example.com",
 		Role: inbox.RoleAgent}
-	if _, err = a.CreateHostWithToken(ctx, e.agent, nil); err != nil {
+	if _, err = app.NewAdmin(a).CreateHostWithToken(ctx, e.agent, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.guest = &inbox.Client{AccountID: e.account.ID, Fullname: "Gina Guest", Email: "gina@example.com"}
-	if err := a.CreateClientIn(ctx, e.guest); err != nil {
+	if err := app.NewAdmin(a).CreateClient(ctx, e.guest); err != nil {
 		t.Fatal(err)
 	}
 	application := &inbox.Application{AccountID: e.account.ID, Name: "Channel manager",
 		Scopes: inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsWrite}}
-	if _, err := a.CreateApplication(ctx, application); err != nil {
+	if _, err := app.NewAdmin(a).CreateApplication(ctx, application); err != nil {
 		t.Fatal(err)
 	}
-	g, err := a.CreateToken(ctx, e.account.ID, application.Scopes, &application.ID, 0)
+	g, err := app.NewAdmin(a).CreateToken(ctx, e.account.ID, application.Scopes, &application.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

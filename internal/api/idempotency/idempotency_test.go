@@ -63,23 +63,23 @@ func (e *env) newTenant(t *testing.T, i int) tenant {
 	ctx := context.Background()
 	var tn tenant
 	acc := &inbox.Account{Name: fmt.Sprintf("Tenant %d", i)}
-	must(t, e.app.CreateAccount(ctx, acc))
+	must(t, app.NewAdmin(e.app).CreateAccount(ctx, acc))
 	tn.account = acc.ID
 	host := &inbox.Host{AccountID: acc.ID, Firstname: "Ada", Lastname: "Admin", Email: fmt.Sprintf("a%d@example.com", i), Role: inbox.RoleAdministrator}
-	tok, err := e.app.CreateHostWithToken(ctx, host, nil)
+	tok, err := app.NewAdmin(e.app).CreateHostWithToken(ctx, host, nil)
 	must(t, err)
 	tn.cwToken = tok
 	scopes := inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsWrite}
 	application := &inbox.Application{AccountID: acc.ID, Name: "PMS", Scopes: scopes}
-	_, err = e.app.CreateApplication(ctx, application)
+	_, err = app.NewAdmin(e.app).CreateApplication(ctx, application)
 	must(t, err)
-	g, err := e.app.CreateToken(ctx, acc.ID, scopes, &application.ID, 0)
+	g, err := app.NewAdmin(e.app).CreateToken(ctx, acc.ID, scopes, &application.ID, 0)
 	must(t, err)
 	tn.bsToken = g.AccessToken
-	g2, err := e.app.CreateToken(ctx, acc.ID, scopes, &application.ID, 0)
+	g2, err := app.NewAdmin(e.app).CreateToken(ctx, acc.ID, scopes, &application.ID, 0)
 	must(t, err)
 	tn.bsToken2 = g2.AccessToken
-	tn.cwToken2, err = e.app.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Bo", Lastname: "Agent",
+	tn.cwToken2, err = app.NewAdmin(e.app).CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Bo", Lastname: "Agent",
 		Email: fmt.Sprintf("b%d@example.com", i), Role: inbox.RoleAdministrator}, nil)
 	must(t, err)
 	p, err := e.app.Authenticate(ctx, tok)

@@ -295,22 +295,22 @@ func seedVictim(t *testing.T, ctx context.Context, a *app.App) victim {
 	t.Helper()
 	var v victim
 	acc := &inbox.Account{Name: "Victim " + secret}
-	must(t, a.CreateAccount(ctx, acc))
+	must(t, app.NewAdmin(a).CreateAccount(ctx, acc))
 	v.account = acc.ID
 	admin := &inbox.Host{AccountID: acc.ID, Firstname: secret, Lastname: "Admin", Email: "admin@victim.example", Role: inbox.RoleAdministrator}
-	tok, err := a.CreateHostWithToken(ctx, admin, nil)
+	tok, err := app.NewAdmin(a).CreateHostWithToken(ctx, admin, nil)
 	must(t, err)
 	v.cwAdmin, v.host = tok, admin.ID
 	// The outsider is an agent of the victim's account in an inbox of its own.
 	box := &inbox.Inbox{AccountID: acc.ID, Name: "Other", Channel: inbox.ChannelEmail}
-	must(t, a.CreateInbox(ctx, box))
-	v.cwOutsider, err = a.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Out", Lastname: "Sider",
+	must(t, app.NewAdmin(a).CreateInbox(ctx, box))
+	v.cwOutsider, err = app.NewAdmin(a).CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Out", Lastname: "Sider",
 		Email: "out@victim.example", Role: inbox.RoleAgent}, []int64{box.ID})
 	must(t, err)
 	application := &inbox.Application{AccountID: acc.ID, Name: "Victim PMS", Scopes: allScopes}
-	_, err = a.CreateApplication(ctx, application)
+	_, err = app.NewAdmin(a).CreateApplication(ctx, application)
 	must(t, err)
-	g, err := a.CreateToken(ctx, acc.ID, allScopes, &application.ID, 0)
+	g, err := app.NewAdmin(a).CreateToken(ctx, acc.ID, allScopes, &application.ID, 0)
 	must(t, err)
 	v.bsToken = g.AccessToken
 	p, err := a.Authenticate(ctx, v.bsToken)
@@ -355,19 +355,19 @@ func seedAttacker(t *testing.T, ctx context.Context, a *app.App, v victim) attac
 	t.Helper()
 	var b attacker
 	acc := &inbox.Account{Name: "Attacker"}
-	must(t, a.CreateAccount(ctx, acc))
-	tok, err := a.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Mal", Lastname: "Lory",
+	must(t, app.NewAdmin(a).CreateAccount(ctx, acc))
+	tok, err := app.NewAdmin(a).CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Mal", Lastname: "Lory",
 		Email: "mal@attacker.example", Role: inbox.RoleAdministrator}, nil)
 	must(t, err)
 	b.cwAdmin = tok
 	application := &inbox.Application{AccountID: acc.ID, Name: "Attacker PMS", Scopes: allScopes}
-	_, err = a.CreateApplication(ctx, application)
+	_, err = app.NewAdmin(a).CreateApplication(ctx, application)
 	must(t, err)
-	g, err := a.CreateToken(ctx, acc.ID, allScopes, &application.ID, 0)
+	g, err := app.NewAdmin(a).CreateToken(ctx, acc.ID, allScopes, &application.ID, 0)
 	must(t, err)
 	b.bsToken = g.AccessToken
 	// A token of the victim's own account that holds only "public".
-	g, err = a.CreateToken(ctx, v.account, inbox.Scopes{inbox.ScopePublic}, nil, 0)
+	g, err = app.NewAdmin(a).CreateToken(ctx, v.account, inbox.Scopes{inbox.ScopePublic}, nil, 0)
 	must(t, err)
 	b.bsPublicOnly = g.AccessToken
 	return b
