@@ -50,6 +50,7 @@ const (
 	MsgInclusion   = "is not included in the list"
 	MsgInvalid     = "is invalid"
 	MsgNotWritable = "is not allowed on this action"
+	MsgTaken       = "has already been taken"
 )
 
 // ErrorCode returns the code of the first *Error in err's chain; EINTERNAL for

@@ -35,6 +35,8 @@ type Tx interface {
 	FindHostByID(ctx context.Context, accountID, id int64) (*Host, error)
 	FindHosts(ctx context.Context, accountID int64, f HostFilter) ([]*Host, int, error)
 	UpdateHost(ctx context.Context, accountID, id int64, u HostUpdate) (*Host, error)
+	// FindHostByEmail finds the host with that e-mail, ignoring letter case.
+	FindHostByEmail(ctx context.Context, accountID int64, email string) (*Host, error)
 
 	CreateClient(ctx context.Context, c *Client) error
 	FindClientByID(ctx context.Context, accountID, id int64) (*Client, error)
@@ -119,6 +121,8 @@ type Tx interface {
 	// FindApplicationByClientID looks an application up by its public client
 	// id, across accounts (the token endpoint has no account yet).
 	FindApplicationByClientID(ctx context.Context, clientID string) (*Application, error)
+	// SetApplicationSecret replaces an application's secret hash and sealed copy.
+	SetApplicationSecret(ctx context.Context, accountID, id int64, hash, sealed []byte) error
 	CreateAccessToken(ctx context.Context, t *AccessToken) error
 	// FindAccessTokenByHash looks a token up by its hash, across accounts.
 	FindAccessTokenByHash(ctx context.Context, hash []byte) (*AccessToken, error)
@@ -139,6 +143,14 @@ type Tx interface {
 	CompleteIdempotencyKey(ctx context.Context, r *IdempotencyRecord) error
 	// DeleteIdempotencyKey forgets a key (idempotent).
 	DeleteIdempotencyKey(ctx context.Context, accountID int64, key string) error
+
+	// FindSetting returns a deployment-wide setting; ENOTFOUND if unset.
+	// Settings belong to no account.
+	FindSetting(ctx context.Context, name string) (string, error)
+	// CreateSetting stores a setting; ECONFLICT if it is already set.
+	CreateSetting(ctx context.Context, name, value string) error
+	// UpdateSetting replaces a setting's value; ENOTFOUND if it is unset.
+	UpdateSetting(ctx context.Context, name, value string) error
 
 	// HitRateLimit adds n hits to the counter of key in the window starting
 	// at window and returns the new count. Counters are shared by every node.

@@ -98,17 +98,21 @@ func ParseScopes(s string) (Scopes, error) {
 }
 
 // Application is an OAuth client installed in one account. Its secret is
-// stored only as a hash.
+// stored as a hash (to authenticate the client) and sealed under the server
+// key (to sign its webhooks); never in clear.
 type Application struct {
-	ID          int64
-	AccountID   int64
-	Name        string
-	ClientID    string
-	SecretHash  []byte
-	Scopes      Scopes
-	RedirectURI string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID         int64
+	AccountID  int64
+	Name       string
+	ClientID   string
+	SecretHash []byte
+	// SecretSealed is the client secret sealed under the server key; nil for
+	// applications created before inboxd kept it, until it is rotated.
+	SecretSealed []byte
+	Scopes       Scopes
+	RedirectURI  string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Token kinds.

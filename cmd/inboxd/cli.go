@@ -38,8 +38,12 @@ var commands = []command{
 	{"clients create", "create a client (guest, Chatwoot contact)", runClientsCreate},
 	{"inboxes create", "create an inbox for a channel", runInboxesCreate},
 	{"apps create", "register an OAuth application; prints its client_id and client_secret", runAppsCreate},
+	{"apps rotate-secret", "give an OAuth application a new client_secret (the old one stops working)", runAppsRotateSecret},
 	{"tokens create", "issue a BookingSync OAuth access token", runTokensCreate},
 	{"demo", "seed a small demo account and print its tokens and example requests", runDemo},
+	{"secret-key generate", "print a new random server key for " + config.EnvSecretKey, runSecretKeyGenerate},
+	{"secret-key show", "show where the server key comes from and whether the database knows it", runSecretKeyShow},
+	{"secret-key adopt", "make the current server key the database's (after the old one was lost)", runSecretKeyAdopt},
 }
 
 // cli is one invocation: its environment and output streams.
@@ -125,7 +129,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "inboxd: a shared-inbox server speaking the BookingSync v3 and Chatwoot v1 APIs.")
 	fmt.Fprintln(w, "\nUsage: inboxd <command> [flags]\n\nCommands:")
 	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-16s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-20s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w, "\nEvery command reads --data-dir/INBOXD_DATA_DIR and --database-url/INBOXD_DATABASE_URL.")
 	fmt.Fprintln(w, "Run \"inboxd <command> -h\" for the flags of a command.")
@@ -184,10 +188,16 @@ func (c *cli) parse(fs *flag.FlagSet, args []string) error {
 
 // open validates the database settings and opens the application.
 func (c *cli) open(ctx context.Context, cfg *config.Config) (*Main, error) {
+	return c.openMain(ctx, cfg, false)
+}
+
+// openMain is open, optionally without the server key check (for the
+// secret-key commands, which must run when the key does not match).
+func (c *cli) openMain(ctx context.Context, cfg *config.Config, skipKeyCheck bool) (*Main, error) {
 	if err := cfg.ValidateDatabase(); err != nil {
 		return nil, err
 	}
-	m := &Main{Config: *cfg, Logger: newLogger(*cfg, c.stderr)}
+	m := &Main{Config: *cfg, Logger: newLogger(*cfg, c.stderr), SkipKeyCheck: skipKeyCheck}
 	if err := m.Open(ctx); err != nil {
 		return nil, err
 	}

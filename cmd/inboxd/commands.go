@@ -121,7 +121,9 @@ func runHostsCreate(ctx context.Context, c *cli, args []string) error {
 	h := &inbox.Host{AccountID: *account, Firstname: strings.TrimSpace(*first), Lastname: strings.TrimSpace(*last),
 		Email: strings.TrimSpace(*email), Role: *role}
 	token, err := m.Admin.CreateHostWithToken(ctx, h, inboxes)
-	if err != nil {
+	if inbox.ErrorField(err) == "email" && inbox.ErrorMessage(err) == inbox.MsgTaken {
+		return fmt.Errorf("account %d already has a host with e-mail %s", *account, h.Email)
+	} else if err != nil {
 		return err
 	}
 	out := map[string]any{

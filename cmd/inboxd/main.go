@@ -39,6 +39,10 @@ type Main struct {
 	Config config.Config
 	Logger *slog.Logger
 
+	// SkipKeyCheck opens the database without comparing the server key with
+	// the one it was first used with (for the secret-key commands).
+	SkipKeyCheck bool
+
 	Store *sqlstore.Store
 	App   *app.App
 	Admin *app.Admin // the administrative use cases the commands run
@@ -83,7 +87,25 @@ func (m *Main) Open(ctx context.Context) error {
 		Secret:    key,
 	})
 	m.Admin = app.NewAdmin(m.App)
+	if !m.SkipKeyCheck {
+		if err := m.Admin.CheckServerKey(ctx); err != nil {
+			store.Close()
+			m.Store, m.App, m.Admin = nil, nil, nil
+			return keyError(err, source)
+		}
+	}
 	return nil
+}
+
+// keyError explains a server key the database does not know.
+func keyError(err error, source string) error {
+	var mismatch *app.KeyMismatchError
+	if !errors.As(err, &mismatch) {
+		return fmt.Errorf("check the server key: %w", err)
+	}
+	return fmt.Errorf("%v (key from %s): give every node the same %s; if the old key is lost for good, "+
+		"\"inboxd secret-key adopt --yes\" makes this key the database's (secrets sealed under the old one stay unreadable; "+
+		"give applications new ones with \"inboxd apps rotate-secret\")", err, source, config.EnvSecretKey)
 }
 
 // Server timeouts. Uploads reach 16 MiB (a 10 MB file in Base64 inside JSON),

@@ -85,7 +85,14 @@ func (db database) mustOpenApp(tb testing.TB) *app.App {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	return app.New(app.Deps{Store: store})
+	// The server key the commands used: the key file in the data directory.
+	cfg := config.Defaults()
+	cfg.DataDir = db.dataDir
+	key, _, err := cfg.ServerKey()
+	if err != nil {
+		tb.Fatalf("server key: %v", err)
+	}
+	return app.New(app.Deps{Store: store, Secret: key})
 }
 
 // childEnv is the test's environment without any INBOXD_ setting, plus extra.

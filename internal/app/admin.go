@@ -66,6 +66,9 @@ func (ad *Admin) CreateHostWithToken(ctx context.Context, h *inbox.Host, inboxID
 		if _, err := tx.FindAccountByID(ctx, h.AccountID); err != nil {
 			return err
 		}
+		if err := checkHostEmail(ctx, tx, h.AccountID, 0, h.Email); err != nil {
+			return err
+		}
 		if err := tx.CreateHost(ctx, h); err != nil {
 			return err
 		}
@@ -79,6 +82,25 @@ func (ad *Admin) CreateHostWithToken(ctx context.Context, h *inbox.Host, inboxID
 		return "", err
 	}
 	return token, nil
+}
+
+// checkHostEmail refuses an e-mail another host of the account (other than
+// hostID) already has. The unique index hosts_account_email backs it against
+// races.
+func checkHostEmail(ctx context.Context, tx inbox.Tx, accountID, hostID int64, email string) error {
+	if email == "" {
+		return nil
+	}
+	other, err := tx.FindHostByEmail(ctx, accountID, email)
+	if inbox.ErrorCode(err) == inbox.ENOTFOUND {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if other.ID != hostID {
+		return inbox.FieldError("email", inbox.MsgTaken)
+	}
+	return nil
 }
 
 func addMemberships(ctx context.Context, tx inbox.Tx, h *inbox.Host, inboxIDs []int64) error {
@@ -151,8 +173,8 @@ func (ad *Admin) CreateApplication(ctx context.Context, app *inbox.Application) 
 	if isBlank(app.Name) {
 		return "", inbox.FieldError("name", inbox.MsgBlank)
 	}
-	secret, hash := auth.NewSecret()
-	app.ClientID, app.SecretHash = auth.NewClientID(), hash
+	app.ClientID = auth.NewClientID()
+	secret := ad.app.newClientSecret(app)
 	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if _, err := tx.FindAccountByID(ctx, app.AccountID); err != nil {
 			return err

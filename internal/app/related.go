@@ -50,6 +50,9 @@ func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*inbox.Host, error
 				return nil, asInvalid(err, "source_id")
 			}
 		}
+		if err := checkHostEmail(ctx, tx, h.AccountID, 0, h.Email); err != nil {
+			return nil, err
+		}
 		if err := tx.CreateHost(ctx, h); err != nil {
 			return nil, err
 		}
@@ -80,6 +83,11 @@ func (a *App) UpdateHost(ctx context.Context, id int64, u inbox.HostUpdate) (*in
 		if u.SourceID != nil && *u.SourceID != nil {
 			if _, err := tx.FindSourceByID(ctx, p.AccountID, **u.SourceID); err != nil {
 				return nil, asInvalid(err, "source_id")
+			}
+		}
+		if u.Email != nil {
+			if err := checkHostEmail(ctx, tx, p.AccountID, id, next.Email); err != nil {
+				return nil, err
 			}
 		}
 		return tx.UpdateHost(ctx, p.AccountID, id, u)

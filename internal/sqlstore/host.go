@@ -56,6 +56,15 @@ func (tx *Tx) FindHostByID(ctx context.Context, accountID, id int64) (*inbox.Hos
 	return h, notFound(err, "Host")
 }
 
+// FindHostByEmail returns the account's host with that e-mail, in any
+// letter case (as the unique index hosts_account_email compares them).
+func (tx *Tx) FindHostByEmail(ctx context.Context, accountID int64, email string) (*inbox.Host, error) {
+	h, err := scanHost(tx.queryRow(ctx, `
+		SELECT `+hostColumns+` FROM hosts
+		WHERE account_id = ? AND lower(email) = lower(?) AND email <> ''`, accountID, email))
+	return h, notFound(err, "Host")
+}
+
 // FindHosts lists hosts of the account by ascending id.
 func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter) ([]*inbox.Host, int, error) {
 	w := &where{}

@@ -33,12 +33,14 @@ func (tx *Tx) CreateApplication(ctx context.Context, a *inbox.Application) error
 			name,
 			client_id,
 			secret_hash,
+			secret_sealed,
 			scopes,
 			redirect_uri,
 			created_at,
 			updated_at
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.AccountID, a.Name, a.ClientID, a.SecretHash, scopesText(a.Scopes), a.RedirectURI, ts(tx.now), ts(tx.now))
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.AccountID, a.Name, a.ClientID, a.SecretHash, nullBytes(a.SecretSealed), scopesText(a.Scopes), a.RedirectURI,
+		ts(tx.now), ts(tx.now))
 	a.ID = id
 	return err
 }
@@ -49,6 +51,7 @@ const applicationColumns = `
 	name,
 	client_id,
 	secret_hash,
+	secret_sealed,
 	scopes,
 	redirect_uri,
 	created_at,
@@ -58,7 +61,7 @@ func scanApplication(s scanner) (*inbox.Application, error) {
 	var a inbox.Application
 	var scopes string
 	var created, updated int64
-	if err := s.Scan(&a.ID, &a.AccountID, &a.Name, &a.ClientID, &a.SecretHash, &scopes, &a.RedirectURI, &created, &updated); err != nil {
+	if err := s.Scan(&a.ID, &a.AccountID, &a.Name, &a.ClientID, &a.SecretHash, &a.SecretSealed, &scopes, &a.RedirectURI, &created, &updated); err != nil {
 		return nil, err
 	}
 	a.Scopes = parseScopes(scopes)
@@ -78,13 +81,28 @@ func (tx *Tx) FindApplicationByClientID(ctx context.Context, clientID string) (*
 	return a, notFound(err, "Application")
 }
 
+// SetApplicationSecret replaces the secret's hash and sealed copy.
+func (tx *Tx) SetApplicationSecret(ctx context.Context, accountID, id int64, hash, sealed []byte) error {
+	res, err := tx.exec(ctx, `
+		UPDATE applications SET
+			secret_hash = ?,
+			secret_sealed = ?,
+			updated_at = ?
+		WHERE account_id = ? AND id = ?`, hash, nullBytes(sealed), ts(tx.now), accountID, id)
+	return affected(res, err, "Application")
+}
+
+// nullBytes stores an empty byte slice as NULL.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 // CreateAccessToken stores a token (hashes only).
 func (tx *Tx) CreateAccessToken(ctx context.Context, t *inbox.AccessToken) error {
 	t.CreatedAt = tx.now
-	var refresh any
-	if len(t.RefreshHash) > 0 {
-		refresh = t.RefreshHash
-	}
 	id, err := tx.insert(ctx, `
 		INSERT INTO access_tokens (
 			account_id,
@@ -98,7 +116,7 @@ func (tx *Tx) CreateAccessToken(ctx context.Context, t *inbox.AccessToken) error
 			revoked_at,
 			created_at
 		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.AccountID, t.Kind, t.ApplicationID, t.HostID, t.TokenHash, refresh, scopesText(t.Scopes), tsp(t.ExpiresAt),
+		t.AccountID, t.Kind, t.ApplicationID, t.HostID, t.TokenHash, nullBytes(t.RefreshHash), scopesText(t.Scopes), tsp(t.ExpiresAt),
 		tsp(t.RevokedAt), ts(tx.now))
 	t.ID = id
 	return err

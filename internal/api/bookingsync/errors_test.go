@@ -112,6 +112,9 @@ func TestBadInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	activity := activityID(t, e, tok, f.conversation)
+	// A second host, whose e-mail may not become the first one's.
+	otherHost := id(t, e.do("POST", "/api/v3/hosts", tok, wrap("hosts", map[string]any{
+		"firstname": "Eva", "lastname": "Nowak", "email": "eva@example.com"})).must(t, 201).one(t, "hosts"), "id")
 
 	cases := []errCase{
 		// Envelope and JSON.
@@ -212,6 +215,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "HostMissingNames", method: "POST", path: "/api/v3/hosts", token: tok, body: wrap("hosts", map[string]any{"email": "a@example.com"}), status: 422, code: "validation_failed", fields: []string{"firstname", "lastname"}},
 		{name: "HostBadEmail", method: "POST", path: "/api/v3/hosts", token: tok, body: wrap("hosts", map[string]any{"firstname": "A", "lastname": "B", "email": "nope"}), status: 422, code: "validation_failed", field: "email", title: isInvalid},
 		{name: "HostOtherAccountSource", method: "POST", path: "/api/v3/hosts", token: tok, body: wrap("hosts", map[string]any{"firstname": "A", "lastname": "B", "source_id": o.source}), status: 422, code: "validation_failed", field: "source_id", title: isInvalid},
+		{name: "HostEmailTaken", method: "POST", path: "/api/v3/hosts", token: tok, body: wrap("hosts", map[string]any{"firstname": "A", "lastname": "B", "email": "JAN@example.com"}), status: 422, code: "validation_failed", field: "email", title: "has already been taken"},
+		{name: "HostUpdateEmailTaken", method: "PUT", path: fmt.Sprintf("/api/v3/hosts/%d", otherHost), token: tok, body: wrap("hosts", map[string]any{"email": "jan@EXAMPLE.com"}), status: 422, code: "validation_failed", field: "email", title: "has already been taken"},
 		{name: "HostUpdateUnknown", method: "PUT", path: "/api/v3/hosts/999999", token: tok, body: wrap("hosts", map[string]any{"firstname": "A"}), status: 404, code: "not_found"},
 		{name: "HostUpdateBlankName", method: "PUT", path: fmt.Sprintf("/api/v3/hosts/%d", f.host), token: tok, body: wrap("hosts", map[string]any{"firstname": ""}), status: 422, code: "validation_failed", field: "firstname", title: blank},
 		{name: "HostGetOtherAccount", method: "GET", path: fmt.Sprintf("/api/v3/hosts/%d", o.host), token: tok, status: 404, code: "not_found"},
