@@ -77,22 +77,86 @@ func (c *Client) control(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// Public reports whether addr is a globally routable unicast address.
+// Public reports whether addr is a globally routable unicast address. An
+// IPv6 address that embeds an IPv4 address (NAT64, 6to4, IPv4-mapped, SIIT)
+// is judged by the address it embeds, since that is where a gateway would
+// deliver the request; IPv6 ranges with no routable meaning of their own
+// (IPv4-compatible, Teredo, local-use NAT64, discard, documentation) are
+// refused outright.
 func Public(addr netip.Addr) bool {
 	addr = addr.Unmap()
 	if !addr.IsValid() || addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() ||
 		addr.IsLinkLocalMulticast() || addr.IsInterfaceLocalMulticast() || addr.IsMulticast() || addr.IsUnspecified() {
 		return false
 	}
-	// Carrier-grade NAT (100.64.0.0/10) and IPv4 "this network" (0.0.0.0/8).
 	if addr.Is4() {
-		b := addr.As4()
-		if b[0] == 0 || (b[0] == 100 && b[1]&0xc0 == 64) {
+		for _, p := range nonPublic4 {
+			if p.Contains(addr) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, p := range nonPublic6 {
+		if p.Contains(addr) {
 			return false
 		}
 	}
+	if v4, ok := embedded4(addr); ok {
+		return Public(v4)
+	}
 	return true
 }
+
+// nonPublic4 are IPv4 ranges that net/netip's predicates do not cover and
+// that no public file server lives in (RFC 6890 special-purpose registry).
+var nonPublic4 = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
+	netip.MustParsePrefix("100.64.0.0/10"),   // carrier-grade NAT
+	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
+	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("240.0.0.0/4"),     // reserved, and the broadcast address
+}
+
+// nonPublic6 are IPv6 ranges refused whatever they hold.
+var nonPublic6 = []netip.Prefix{
+	// IPv4-compatible (deprecated by RFC 4291, never routed); ::1 and ::
+	// are already refused above.
+	netip.MustParsePrefix("::/96"),
+	// Local-use NAT64 (RFC 8215): the operator picks where the IPv4
+	// address sits, so it cannot be read back reliably.
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("100::/64"),      // discard-only
+	netip.MustParsePrefix("2001::/32"),     // Teredo: see embedded4
+	netip.MustParsePrefix("2001:db8::/32"), // documentation
+	netip.MustParsePrefix("fec0::/10"),     // site-local (deprecated, still private)
+}
+
+// embedded4 returns the IPv4 address an IPv6 address carries in a
+// translation or tunnelling format: NAT64's well-known prefix 64:ff9b::/96
+// (RFC 6052), 6to4 2002::/16 (RFC 3056) and SIIT's IPv4-translated
+// ::ffff:0:0:0/96 (RFC 2765). (IPv4-mapped ::ffff:0:0/96 is unmapped by
+// Public first.) Teredo (2001::/32) also embeds addresses, but obfuscated
+// and with a relay in between, so it is refused as a whole instead.
+func embedded4(addr netip.Addr) (netip.Addr, bool) {
+	b := addr.As16()
+	switch {
+	case nat64.Contains(addr), siit.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case sixToFour.Contains(addr):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	}
+	return netip.Addr{}, false
+}
+
+var (
+	nat64     = netip.MustParsePrefix("64:ff9b::/96")
+	siit      = netip.MustParsePrefix("::ffff:0:0:0/96")
+	sixToFour = netip.MustParsePrefix("2002::/16")
+)
 
 func checkURL(u *url.URL) error {
 	if u.Scheme != "http" && u.Scheme != "https" {

@@ -99,6 +99,15 @@ func TestRemoteFileURLToInternalHosts(t *testing.T) {
 		"http://[fd00::1]/secret.png",
 		"http://100.64.0.1/secret.png",
 		"http://[::]:" + p4 + "/secret.png",
+		// IPv6 forms that carry loopback or private IPv4 addresses.
+		"http://[64:ff9b::7f00:1]:" + p4 + "/secret.png",
+		"http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+		"http://[64:ff9b:1::a00:1]/secret.png",
+		"http://[2002:7f00:1::1]:" + p4 + "/secret.png",
+		"http://[2002:c0a8:101::1]/secret.png",
+		"http://[::ffff:0:7f00:1]:" + p4 + "/secret.png",
+		"http://[::127.0.0.1]:" + p4 + "/secret.png",
+		"http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/secret.png",
 	}
 	// An attachment to try to overwrite.
 	r := e.bs("POST", "/api/v3/inbox/attachments", map[string]any{"attachments": []map[string]any{
