@@ -123,8 +123,13 @@ func (a *App) Refresh(ctx context.Context, clientID, secret, refreshToken, scope
 }
 
 // Revoke revokes an access or refresh token (RFC 7009). Unknown tokens are
-// not an error. When client credentials are given they must be valid and the
-// token must belong to that client.
+// not an error. Every application is a confidential client, so a token
+// issued to one is revoked only by that application authenticating with
+// its credentials (RFC 7009 §2.1, as Doorkeeper does): merely holding the
+// token is not enough. A token issued to no application (by the command
+// line) has no client to authenticate, and its holder may revoke it, as
+// Doorkeeper lets a public client. Credentials that are given must be
+// valid, whatever the token.
 func (a *App) Revoke(ctx context.Context, clientID, secret, token string) error {
 	var revoked int64
 	defer func() { a.auth.forget(revoked) }()
@@ -149,7 +154,7 @@ func (a *App) Revoke(ctx context.Context, clientID, secret, token string) error 
 		if t.Kind != inbox.TokenOAuth {
 			return nil
 		}
-		if app != nil && (t.ApplicationID == nil || *t.ApplicationID != app.ID) {
+		if t.ApplicationID != nil && (app == nil || *t.ApplicationID != app.ID) {
 			return oauthError(inbox.EFORBIDDEN, "unauthorized_client", "You are not authorized to revoke this token.")
 		}
 		revoked = t.ID

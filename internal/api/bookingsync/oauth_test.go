@@ -260,10 +260,59 @@ func TestOAuthRevokeAndInfo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.postToken(t, "/oauth/revoke", "application/json", `{"token":"`+g.RefreshToken+`"}`, "", nil).must(t, 200)
-		body := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {g.RefreshToken}, "client_id": {e.clientID}, "client_secret": {e.secret}}
-		e.postToken(t, "/oauth/token", "application/x-www-form-urlencoded", body.Encode(), "", nil).must(t, 401)
+		body := `{"token":"` + g.RefreshToken + `","client_id":"` + e.clientID + `","client_secret":"` + e.secret + `"}`
+		e.postToken(t, "/oauth/revoke", "application/json", body, "", nil).must(t, 200)
+		refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {g.RefreshToken}, "client_id": {e.clientID}, "client_secret": {e.secret}}
+		e.postToken(t, "/oauth/token", "application/x-www-form-urlencoded", refresh.Encode(), "", nil).must(t, 401)
 		e.do("GET", "/api/v3/inbox/conversations", g.AccessToken, nil).must(t, 401)
+	})
+	// RFC 7009 §2.1: a confidential client's token is revoked by that
+	// client, authenticated; whoever merely holds the token cannot.
+	t.Run("RevokeNeedsTheClient", func(t *testing.T) {
+		g, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, allScopes, &e.appID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{g.AccessToken, g.RefreshToken} {
+			for _, c := range []struct {
+				name, contentType, body string
+			}{
+				{"Form", "application/x-www-form-urlencoded", "token=" + tok},
+				{"JSON", "application/json", `{"token":"` + tok + `"}`},
+				{"ClientIDOnly", "application/x-www-form-urlencoded", "token=" + tok + "&client_id=" + e.clientID},
+			} {
+				r := e.postToken(t, "/oauth/revoke", c.contentType, c.body, "", nil)
+				if c.name == "ClientIDOnly" {
+					// A client id without its secret is a failed client authentication.
+					r.must(t, 401)
+					if r.body["error"] != "invalid_client" {
+						t.Errorf("%s: body=%s", c.name, r.raw)
+					}
+					continue
+				}
+				r.must(t, 403)
+				if r.body["error"] != "unauthorized_client" {
+					t.Errorf("%s: body=%s", c.name, r.raw)
+				}
+			}
+			r := e.postToken(t, "/oauth/revoke", "application/x-www-form-urlencoded", "token="+tok, "", []string{e.clientID, "wrong"}).must(t, 401)
+			if r.body["error"] != "invalid_client" {
+				t.Errorf("wrong secret: body=%s", r.raw)
+			}
+		}
+		// Both tokens still work.
+		e.do("GET", "/api/v3/inbox/conversations", g.AccessToken, nil).must(t, 200)
+		refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {g.RefreshToken}, "client_id": {e.clientID}, "client_secret": {e.secret}}
+		e.postToken(t, "/oauth/token", "application/x-www-form-urlencoded", refresh.Encode(), "", nil).must(t, 200)
+	})
+	// A token issued to no application (inboxd tokens create without
+	// --app) has no client to authenticate: its holder revokes it, as a
+	// public client's token is revoked with the token alone.
+	t.Run("RevokeTokenWithoutApplication", func(t *testing.T) {
+		tok := e.newToken(e.account.ID, allScopes, nil, 0)
+		e.do("GET", "/api/v3/inbox/conversations", tok, nil).must(t, 200)
+		e.postToken(t, "/oauth/revoke", "application/x-www-form-urlencoded", "token="+tok, "", nil).must(t, 200)
+		e.do("GET", "/api/v3/inbox/conversations", tok, nil).must(t, 401)
 	})
 	t.Run("RevokeUnknownIsFine", func(t *testing.T) {
 		e.postToken(t, "/oauth/revoke", "application/x-www-form-urlencoded", "token=unknown", "", nil).must(t, 200)
