@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,6 +31,9 @@ type state struct {
 	requestID string
 	accountID atomic.Int64
 	start     time.Time
+
+	mu      sync.Mutex
+	cleanup []func()
 }
 
 func getState(ctx context.Context) *state {
@@ -57,6 +61,34 @@ func RequestStart(ctx context.Context) time.Time {
 func SetAccount(ctx context.Context, id int64) {
 	if s := getState(ctx); s != nil {
 		s.accountID.Store(id)
+	}
+}
+
+// AfterRequest registers fn to run once the request's handler has returned,
+// whatever path it took (an error answer, a panic, a client that went
+// away). It is for what a request leaves outside memory, such as the
+// temporary files of a multipart body: net/http removes those only for the
+// *http.Request it created, not for the copies handlers pass on (every
+// WithContext is one). Outside Middleware, fn runs at once.
+func AfterRequest(ctx context.Context, fn func()) {
+	s := getState(ctx)
+	if s == nil {
+		fn()
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleanup = append(s.cleanup, fn)
+}
+
+// runCleanup runs the functions AfterRequest registered, newest first.
+func (s *state) runCleanup() {
+	s.mu.Lock()
+	fns := s.cleanup
+	s.cleanup = nil
+	s.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
 	}
 }
 
@@ -101,6 +133,7 @@ func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		sw := &statusWriter{ResponseWriter: w}
+		defer st.runCleanup()
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {

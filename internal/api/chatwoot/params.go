@@ -55,7 +55,13 @@ func (p *params) readBody(r *http.Request) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(maxMemory); err != nil {
+		err := r.ParseMultipartForm(maxMemory)
+		if form := r.MultipartForm; form != nil {
+			// Parts over maxMemory went to temporary files: remove them
+			// when the request is over, however it ends.
+			httpx.AfterRequest(r.Context(), func() { form.RemoveAll() })
+		}
+		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
 				return httpx.ErrBodyTooLarge
