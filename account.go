@@ -1,6 +1,10 @@
 package inbox
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Account is the tenant. Every other record carries its id.
 type Account struct {
@@ -44,9 +48,15 @@ type Host struct {
 	Email        string
 	Role         string // RoleAdministrator or RoleAgent
 	Availability string // online, busy, offline
-	SourceID     *int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// AutoOffline marks the host offline when it goes away (Chatwoot).
+	AutoOffline bool
+	SourceID    *int64
+	// DeletedAt is set when the host was removed from the account: it is no
+	// longer listed and cannot sign in, but the messages it sent still name
+	// it.
+	DeletedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Host roles.
@@ -66,12 +76,14 @@ func (h *Host) Name() string {
 	return h.Firstname + " " + h.Lastname
 }
 
-// Validate checks a host before it is stored.
+// Validate checks a host before it is stored. A host needs a name (a first
+// or a last name; BookingSync's requirement of both is a rule of its
+// requests, checked by that dialect).
 func (h *Host) Validate() error {
-	if isBlank(h.Firstname) {
-		return FieldError("firstname", MsgBlank)
-	} else if isBlank(h.Lastname) {
-		return FieldError("lastname", MsgBlank)
+	if isBlank(h.Firstname) && isBlank(h.Lastname) {
+		return FieldError("name", MsgBlank)
+	} else if len(h.Name()) > 255 {
+		return FieldError("name", "is too long (maximum is 255 characters)")
 	} else if h.Email != "" && !ValidEmail(h.Email) {
 		return FieldError("email", MsgInvalid)
 	}
@@ -80,27 +92,49 @@ func (h *Host) Validate() error {
 	default:
 		return FieldError("role", MsgInclusion)
 	}
-	switch h.Availability {
-	case "online", "busy", "offline":
-	default:
+	if !ValidAvailability(h.Availability) {
 		return FieldError("availability_status", MsgInclusion)
 	}
 	return nil
 }
 
-// HostUpdate holds the host fields to change; nil leaves a field unchanged.
-type HostUpdate struct {
-	Firstname *string
-	Lastname  *string
-	Email     *string
-	SourceID  **int64
+// Availabilities lists a host's availability values.
+var Availabilities = []string{"online", "busy", "offline"}
+
+// ValidAvailability reports whether s is an availability.
+func ValidAvailability(s string) bool { return slices.Contains(Availabilities, s) }
+
+// ValidRole reports whether s is a host role.
+func ValidRole(s string) bool { return s == RoleAdministrator || s == RoleAgent }
+
+// SplitName splits a display name into a first name (the first word) and a
+// last name (the rest), the way a single "name" field maps onto a host.
+func SplitName(name string) (first, last string) {
+	name = strings.TrimSpace(name)
+	if i := strings.IndexAny(name, " \t"); i > 0 {
+		return name[:i], strings.TrimSpace(name[i+1:])
+	}
+	return name, ""
 }
 
-// HostFilter selects hosts of one account.
+// HostUpdate holds the host fields to change; nil leaves a field unchanged.
+type HostUpdate struct {
+	Firstname    *string
+	Lastname     *string
+	Email        *string
+	Role         *string
+	Availability *string
+	AutoOffline  *bool
+	SourceID     **int64
+}
+
+// HostFilter selects hosts of one account. Removed hosts are never listed.
 type HostFilter struct {
 	IDs          []int64
 	UpdatedSince *time.Time
-	Page         Page
+	// Sort is "" (ascending id) or "name" (Chatwoot lists agents by name).
+	Sort string
+	Page Page
 }
 
 // ValidEmail reports whether s looks like an e-mail address: something@something.something.

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"net/url"
 	"slices"
 	"time"
 )
@@ -49,8 +50,17 @@ type Inbox struct {
 	// ReplyWindowHours, when positive, is how long after the client's last
 	// message hosts may still reply (WhatsApp's 24 h window, for example).
 	ReplyWindowHours int
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// WebhookURL receives the inbox's events (Chatwoot API channels).
+	WebhookURL string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// InboxUpdate holds the inbox fields to change; nil leaves one unchanged.
+type InboxUpdate struct {
+	Name             *string
+	WebhookURL       *string
+	ReplyWindowHours *int
 }
 
 // Validate checks an inbox before it is stored.
@@ -59,10 +69,32 @@ func (i *Inbox) Validate() error {
 		return FieldError("name", MsgBlank)
 	} else if !slices.Contains(InboxChannels, i.Channel) {
 		return FieldError("channel", MsgInclusion)
+	} else if len(i.Name) > 255 {
+		return FieldError("name", "is too long (maximum is 255 characters)")
 	} else if i.ReplyWindowHours < 0 {
 		return FieldError("reply_window_hours", MsgInvalid)
+	} else if i.WebhookURL != "" && !ValidWebURL(i.WebhookURL) {
+		return FieldError("webhook_url", MsgInvalid)
 	}
 	return nil
+}
+
+// ValidWebURL reports whether s is an absolute http or https URL with a host.
+func ValidWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(s) <= 2048
+}
+
+// MessageOrigin is the BookingSync origin of a message that arrives in or
+// leaves through an inbox of this channel without naming one.
+func MessageOrigin(channel string) string {
+	switch channel {
+	case ChannelAirbnb:
+		return "airbnb_message"
+	case ChannelBookingCom, ChannelHomeaway, ChannelEmail, ChannelVrbo, ChannelExpedia, ChannelSMS, ChannelWhatsApp:
+		return channel
+	}
+	return "bookingsync_inbox" // the API, the web widget: inboxd itself
 }
 
 // DefaultReplyWindow returns the reply window a new inbox of this channel gets.

@@ -37,13 +37,21 @@ func (c *Client) Name() string {
 	return c.Firstname + " " + c.Lastname
 }
 
-// Validate checks a client before it is stored. A client needs a full name, or
-// a first and last name.
+// Resolved reports whether the client can be reached or recognised: it has an
+// e-mail, a phone number or an identifier (Chatwoot lists only these).
+func (c *Client) Resolved() bool { return c.Email != "" || c.Phone != "" || c.Identifier != "" }
+
+// Validate checks a client before it is stored. A client needs something to
+// be known by: a name, an e-mail, a phone number or an identifier.
+// (BookingSync's stricter "fullname, or firstname and lastname" is a rule of
+// its create request, checked by that dialect.)
 func (c *Client) Validate() error {
-	if isBlank(c.Fullname) && (isBlank(c.Firstname) || isBlank(c.Lastname)) {
-		return FieldError("fullname", MsgBlank)
+	if isBlank(c.Name()) && isBlank(c.Email) && isBlank(c.Phone) && isBlank(c.Identifier) {
+		return FieldError("name", MsgBlank)
 	} else if c.Email != "" && !ValidEmail(c.Email) {
 		return FieldError("email", MsgInvalid)
+	} else if len(c.Name()) > 255 {
+		return FieldError("name", "is too long (maximum is 255 characters)")
 	}
 	return nil
 }
@@ -58,12 +66,73 @@ type ClientUpdate struct {
 	Company         *string
 	Notes           *string
 	PreferredLocale *string
+	Identifier      *string
 	Blocked         *bool
+	// AdditionalAttributes and CustomAttributes replace the whole object.
+	AdditionalAttributes *Attributes
+	CustomAttributes     *Attributes
 }
 
-// ClientFilter selects clients of one account.
+// ClientFilter selects clients of one account. Zero fields do not filter.
 type ClientFilter struct {
 	IDs          []int64
 	UpdatedSince *time.Time
-	Page         Page
+	// Query matches a case-insensitive substring of the name, e-mail, phone
+	// number or identifier (Chatwoot's contact search).
+	Query string
+	// Resolved keeps only clients with an e-mail, a phone or an identifier.
+	Resolved bool
+	// Conditions is an advanced filter (attributes ContactCond*), AND-ed
+	// with the fields above.
+	Conditions []ConversationCondition
+	// Sort is "" (ascending id) or one of ClientSorts, "-" first for
+	// descending.
+	Sort string
+	Page Page
+}
+
+// ClientSorts lists the client sort keys (Chatwoot's contact sort).
+var ClientSorts = []string{"name", "email", "phone_number", "last_activity_at", "created_at", "company_name",
+	"city", "country"}
+
+// Attributes a contact condition may test (Chatwoot's contact filter keys).
+// city and country_code live in the client's additional attributes; company
+// is the client's company. Contact labels are not modelled: no client has one.
+const (
+	ContactCondName         = "name"
+	ContactCondEmail        = "email"
+	ContactCondPhoneNumber  = "phone_number"
+	ContactCondIdentifier   = "identifier"
+	ContactCondCountryCode  = "country_code"
+	ContactCondCity         = "city"
+	ContactCondCompany      = "company"
+	ContactCondLabels       = "labels"
+	ContactCondCreatedAt    = "created_at"
+	ContactCondLastActivity = "last_activity_at"
+	ContactCondBlocked      = "blocked"
+)
+
+// OpStartsWith matches a case-insensitive prefix (contact phone numbers).
+const OpStartsWith = "starts_with"
+
+// ContactInbox is a client's identity in one inbox: the id the inbox's
+// channel knows the client by (Chatwoot's contact_inbox source_id: a
+// generated UUID for API inboxes, the e-mail address for an e-mail inbox).
+// (InboxID, SourceID) is unique in an account.
+type ContactInbox struct {
+	ID           int64
+	AccountID    int64
+	ClientID     int64
+	InboxID      int64
+	SourceID     string
+	HMACVerified bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ContactInboxFilter selects contact inboxes of one account.
+type ContactInboxFilter struct {
+	ClientIDs []int64
+	InboxID   *int64
+	SourceID  string
 }

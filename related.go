@@ -87,17 +87,18 @@ type BookingUpdate struct {
 
 // Inquiry is a minimal request for a stay, kept so conversations can link to it.
 type Inquiry struct {
-	ID             int64
-	AccountID      int64
-	Firstname      string
-	Lastname       string
-	Email          string
-	Phone          string
-	CountryCode    string
-	Adults         int
-	Children       int
-	Message        string
-	Locked         bool
+	ID          int64
+	AccountID   int64
+	Firstname   string
+	Lastname    string
+	Email       string
+	Phone       string
+	CountryCode string
+	Adults      int
+	Children    int
+	Message     string
+	// Locked says why the inquiry is locked ("" when it is not: null).
+	Locked         string
 	StartAt        *time.Time
 	EndAt          *time.Time
 	RentalID       *int64

@@ -35,22 +35,71 @@ type Tx interface {
 	FindHostByID(ctx context.Context, accountID, id int64) (*Host, error)
 	FindHosts(ctx context.Context, accountID int64, f HostFilter) ([]*Host, int, error)
 	UpdateHost(ctx context.Context, accountID, id int64, u HostUpdate) (*Host, error)
-	// FindHostByEmail finds the host with that e-mail, ignoring letter case.
+	// FindHostByEmail finds the host with that e-mail, ignoring letter case;
+	// removed hosts are not found.
 	FindHostByEmail(ctx context.Context, accountID int64, email string) (*Host, error)
+	// DeleteHost removes a host from its account: it is marked deleted, its
+	// tokens are revoked, its inbox memberships dropped and its assigned
+	// conversations unassigned. Its participants and messages stay.
+	DeleteHost(ctx context.Context, accountID, id int64) error
 
 	CreateClient(ctx context.Context, c *Client) error
 	FindClientByID(ctx context.Context, accountID, id int64) (*Client, error)
 	FindClients(ctx context.Context, accountID int64, f ClientFilter) ([]*Client, int, error)
 	UpdateClient(ctx context.Context, accountID, id int64, u ClientUpdate) (*Client, error)
+	// DeleteClient removes a client with its contact inboxes and the
+	// conversations it is the contact of (as DeleteConversation does), and
+	// unlinks its bookings. The application layer checks first that the
+	// client takes part in no other conversation.
+	DeleteClient(ctx context.Context, accountID, id int64) error
+
+	// CreateContactInbox returns ECONFLICT when the inbox already has that
+	// source id.
+	CreateContactInbox(ctx context.Context, ci *ContactInbox) error
+	// FindContactInboxes lists contact inboxes by ascending id.
+	FindContactInboxes(ctx context.Context, accountID int64, f ContactInboxFilter) ([]*ContactInbox, error)
 
 	CreateInbox(ctx context.Context, i *Inbox) error
 	FindInboxByID(ctx context.Context, accountID, id int64) (*Inbox, error)
 	// FindInboxByChannel returns the account's oldest inbox of that channel.
 	FindInboxByChannel(ctx context.Context, accountID int64, channel string) (*Inbox, error)
 	FindInboxes(ctx context.Context, accountID int64) ([]*Inbox, error)
+	UpdateInbox(ctx context.Context, accountID, id int64, u InboxUpdate) (*Inbox, error)
 	AddInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error
+	// RemoveInboxMember drops a membership (idempotent).
+	RemoveInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error
 	// FindMemberInboxIDs lists the inboxes a host is a member of.
 	FindMemberInboxIDs(ctx context.Context, accountID, hostID int64) ([]int64, error)
+	// FindInboxMemberIDs lists the hosts that are members of an inbox.
+	FindInboxMemberIDs(ctx context.Context, accountID, inboxID int64) ([]int64, error)
+
+	// CreateLabel returns ECONFLICT when the title is taken.
+	CreateLabel(ctx context.Context, l *Label) error
+	FindLabelByID(ctx context.Context, accountID, id int64) (*Label, error)
+	// FindLabels lists the account's labels by title.
+	FindLabels(ctx context.Context, accountID int64) ([]*Label, error)
+	// UpdateLabel returns ECONFLICT when the new title is taken. A new
+	// title is also given to the conversations that carried the old one.
+	UpdateLabel(ctx context.Context, accountID, id int64, u LabelUpdate) (*Label, error)
+	DeleteLabel(ctx context.Context, accountID, id int64) error
+
+	// CreateCannedResponse returns ECONFLICT when the short code is taken.
+	CreateCannedResponse(ctx context.Context, c *CannedResponse) error
+	FindCannedResponseByID(ctx context.Context, accountID, id int64) (*CannedResponse, error)
+	FindCannedResponses(ctx context.Context, accountID int64, f CannedResponseFilter) ([]*CannedResponse, error)
+	UpdateCannedResponse(ctx context.Context, accountID, id int64, u CannedResponseUpdate) (*CannedResponse, error)
+	DeleteCannedResponse(ctx context.Context, accountID, id int64) error
+
+	// SearchMessages returns the non-activity messages matching a full-text
+	// query, best match first.
+	SearchMessages(ctx context.Context, accountID int64, f SearchFilter) ([]*Message, error)
+	// SearchClients returns the clients whose name, e-mail, phone number or
+	// identifier match a full-text query, best match first.
+	SearchClients(ctx context.Context, accountID int64, f SearchFilter) ([]*Client, error)
+	// SearchConversations returns the conversations whose display id is the
+	// query, whose contact matches it or that hold a matching incoming or
+	// outgoing message, best match first.
+	SearchConversations(ctx context.Context, accountID int64, f SearchFilter) ([]*Conversation, error)
 
 	CreateSource(ctx context.Context, s *Source) error
 	FindSourceByID(ctx context.Context, accountID, id int64) (*Source, error)
@@ -118,6 +167,8 @@ type Tx interface {
 
 	CreateApplication(ctx context.Context, a *Application) error
 	FindApplicationByID(ctx context.Context, accountID, id int64) (*Application, error)
+	// FindApplications lists the account's applications by ascending id.
+	FindApplications(ctx context.Context, accountID int64) ([]*Application, error)
 	// FindApplicationByClientID looks an application up by its public client
 	// id, across accounts (the token endpoint has no account yet).
 	FindApplicationByClientID(ctx context.Context, clientID string) (*Application, error)
@@ -162,6 +213,7 @@ const (
 	ResourceConversations = "conversations"
 	ResourceParticipants  = "participants"
 	ResourceMessages      = "messages"
+	ResourceClients       = "clients"
 )
 
 // IdempotencyRecord remembers the response to a POST sent with an

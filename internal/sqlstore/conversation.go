@@ -179,8 +179,15 @@ func (tx *Tx) conversationWhere(accountID int64, f inbox.ConversationFilter, wit
 		w.add("c.contact_source_id = ?", f.ContactSourceID)
 	}
 	if f.Query != "" {
-		w.add(`EXISTS (SELECT 1 FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id
-			AND m.kind IN ('incoming', 'outgoing') AND `+dialectContains(tx.engine, "m.content")+`)`, likePattern(f.Query))
+		// Full text: conversations holding an incoming or outgoing message
+		// with every word of the query.
+		if groups := inbox.SearchTerms(f.Query); len(groups) == 0 {
+			w.add("1 = 0")
+		} else {
+			hits, args := dialectSearch(tx.engine, "messages", accountID, groups)
+			w.add(`c.id IN (SELECT m.conversation_id FROM (`+hits+`) s JOIN messages m ON m.id = s.hit_id
+				WHERE m.account_id = ? AND m.kind IN ('incoming', 'outgoing'))`, append(args, accountID)...)
+		}
 	}
 	if f.ParticipantHostID != nil {
 		w.add(`EXISTS (SELECT 1 FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id
@@ -233,18 +240,26 @@ func (tx *Tx) FindConversations(ctx context.Context, accountID int64, f inbox.Co
 	if err != nil || len(convs) == 0 {
 		return convs, total, err
 	}
+	if err := tx.fillLabels(ctx, accountID, convs); err != nil {
+		return nil, 0, err
+	}
+	return convs, total, nil
+}
+
+// fillLabels loads the labels of conversations.
+func (tx *Tx) fillLabels(ctx context.Context, accountID int64, convs []*inbox.Conversation) error {
 	ids := make([]int64, len(convs))
 	for i, c := range convs {
 		ids[i] = c.ID
 	}
 	labels, err := tx.findLabels(ctx, accountID, ids)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	for _, c := range convs {
 		c.Labels = labels[c.ID]
 	}
-	return convs, total, nil
+	return nil
 }
 
 // CountConversations returns the Chatwoot list counters.

@@ -13,6 +13,12 @@ import (
 // layer has validated attributes, operators and values; anything else
 // renders as false rather than as SQL.
 func conditionsSQL(e engine, conds []inbox.ConversationCondition) (string, []any) {
+	return joinConditions(conds, func(c inbox.ConversationCondition) (string, []any) { return conditionSQL(e, c) })
+}
+
+// joinConditions renders conditions, each by one, as one parenthesised
+// expression joined left to right with AND or OR.
+func joinConditions(conds []inbox.ConversationCondition, one func(inbox.ConversationCondition) (string, []any)) (string, []any) {
 	var b strings.Builder
 	var args []any
 	b.WriteString("(")
@@ -24,7 +30,7 @@ func conditionsSQL(e engine, conds []inbox.ConversationCondition) (string, []any
 				b.WriteString(" AND ")
 			}
 		}
-		q, a := conditionSQL(e, c)
+		q, a := one(c)
 		b.WriteString("(" + q + ")")
 		args = append(args, a...)
 	}

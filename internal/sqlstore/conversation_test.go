@@ -377,8 +377,14 @@ func TestConversations_Filter(t *testing.T) {
 		{"Query", inbox.ConversationFilter{Query: "key"}, []int64{c1, c3}, 2},
 		{"QueryUpper", inbox.ConversationFilter{Query: "THANKS"}, []int64{c2}, 1},
 		// LIKE wildcards in the query are literal characters.
-		{"QueryUnderscore", inbox.ConversationFilter{Query: "y_b"}, []int64{c3}, 1},
-		{"QueryPercent", inbox.ConversationFilter{Query: "%"}, []int64{c3}, 1},
+		// Full text: words match words that start with them, a word written
+		// with punctuation inside is those words in a row, and every word
+		// of the query must occur.
+		{"QueryPrefix", inbox.ConversationFilter{Query: "thank"}, []int64{c2}, 1},
+		{"QueryJoinedWords", inbox.ConversationFilter{Query: "key_bo"}, []int64{c1, c3}, 2},
+		{"QueryJoinedWordsOrder", inbox.ConversationFilter{Query: "box-key"}, []int64{}, 0},
+		{"QueryAllWords", inbox.ConversationFilter{Query: "key code"}, []int64{c3}, 1},
+		{"QueryPunctuationOnly", inbox.ConversationFilter{Query: "%_"}, []int64{}, 0},
 		{"QueryNoMatch", inbox.ConversationFilter{Query: "zzz"}, []int64{}, 0},
 		{"Combined", inbox.ConversationFilter{Statuses: []string{inbox.StatusOpen}, Labels: []string{"billing"},
 			InboxID: &f.inbox1.ID, Assigned: ptr(true)}, []int64{c1}, 1},

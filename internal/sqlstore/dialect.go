@@ -53,11 +53,14 @@ func dialectForUpdate(e engine, writable bool) string {
 	return ""
 }
 
+// likeEscaper escapes the LIKE wildcards of a literal.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // likePattern escapes s for a LIKE pattern and wraps it in %.
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
+func likePattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
+
+// likePrefix escapes s for a LIKE pattern matching what starts with it.
+func likePrefix(s string) string { return likeEscaper.Replace(s) + "%" }
 
 // dialectJSONText extracts the text of a top-level key of a JSON object held
 // in a TEXT column (NULL when the key is missing or null). key must be a constant of
@@ -75,4 +78,40 @@ func dialectJSONText(e engine, column, key string) string {
 	path := "'$." + key + "'"
 	return "(CASE json_type(" + column + ", " + path + ") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' " +
 		"ELSE CAST(json_extract(" + column + ", " + path + ") AS TEXT) END)"
+}
+
+// Full-text search. Both engines index the same words (runs of letters and
+// digits) with the account as an extra term, so an account's matches come
+// straight from the index: SQLite through FTS5 tables fed by triggers,
+// PostgreSQL through generated tsvector columns with GIN indexes (migration
+// 0006). Terms are inbox.SearchTerms: letters and digits only, so they are
+// written into the query text without escaping.
+
+// searchables are the tables with a full-text index: the FTS5 table and
+// columns searched on SQLite.
+var searchables = map[string]struct{ fts, columns string }{
+	"messages": {"messages_fts", "content"},
+	"clients":  {"clients_fts", "name email phone identifier"},
+}
+
+// dialectSearch returns a query selecting the columns hit_id and score of the table's rows of
+// the account that hold every group of terms; a lower score is a better
+// match. groups must not be empty.
+func dialectSearch(e engine, table string, accountID int64, groups [][]string) (string, []any) {
+	if e == enginePostgres {
+		var parts []string
+		for _, g := range groups {
+			parts = append(parts, "'"+strings.Join(g, "' <-> '")+"':*")
+		}
+		return `SELECT t.id AS hit_id, -ts_rank(t.search, q.q) AS score FROM ` + table + ` t, to_tsquery('simple', ?) q(q)
+			WHERE t.search @@ (q.q && ?::tsquery) AND t.account_id = ?`,
+			[]any{strings.Join(parts, " & "), "'#" + strconv.FormatInt(accountID, 10) + "'", accountID}
+	}
+	s := searchables[table]
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, `("`+strings.Join(g, `" + "`)+`"*)`)
+	}
+	match := `{acct}: "a` + strconv.FormatInt(accountID, 10) + `" AND {` + s.columns + `}: (` + strings.Join(parts, " AND ") + `)`
+	return `SELECT rowid AS hit_id, rank AS score FROM ` + s.fts + ` WHERE ` + s.fts + ` MATCH ?`, []any{match}
 }

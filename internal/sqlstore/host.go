@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -14,18 +15,22 @@ const hostColumns = `
 	email,
 	role,
 	availability,
+	auto_offline,
 	source_id,
+	deleted_at,
 	created_at,
 	updated_at`
 
 func scanHost(s scanner) (*inbox.Host, error) {
 	var h inbox.Host
+	var deleted sql.NullInt64
 	var created, updated int64
 	dest := []any{&h.ID, &h.AccountID, &h.Firstname, &h.Lastname, &h.Email, &h.Role, &h.Availability,
-		&h.SourceID, &created, &updated}
+		&h.AutoOffline, &h.SourceID, &deleted, &created, &updated}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
+	h.DeletedAt = fromNullTS(deleted)
 	h.CreatedAt, h.UpdatedAt = fromTS(created), fromTS(updated)
 	return &h, nil
 }
@@ -41,16 +46,19 @@ func (tx *Tx) CreateHost(ctx context.Context, h *inbox.Host) error {
 			email,
 			role,
 			availability,
+			auto_offline,
 			source_id,
 			created_at,
 			updated_at
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.AccountID, h.Firstname, h.Lastname, h.Email, h.Role, h.Availability, h.SourceID, ts(tx.now), ts(tx.now))
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.AccountID, h.Firstname, h.Lastname, h.Email, h.Role, h.Availability, h.AutoOffline, h.SourceID, ts(tx.now),
+		ts(tx.now))
 	h.ID = id
 	return err
 }
 
-// FindHostByID returns one host of the account.
+// FindHostByID returns one host of the account, also a removed one (the
+// messages it sent still name it).
 func (tx *Tx) FindHostByID(ctx context.Context, accountID, id int64) (*inbox.Host, error) {
 	h, err := scanHost(tx.queryRow(ctx, `SELECT `+hostColumns+` FROM hosts WHERE account_id = ? AND id = ?`, accountID, id))
 	return h, notFound(err, "Host")
@@ -58,24 +66,31 @@ func (tx *Tx) FindHostByID(ctx context.Context, accountID, id int64) (*inbox.Hos
 
 // FindHostByEmail returns the account's host with that e-mail, in any
 // letter case (as the unique index hosts_account_email compares them).
+// Removed hosts free their e-mail.
 func (tx *Tx) FindHostByEmail(ctx context.Context, accountID int64, email string) (*inbox.Host, error) {
 	h, err := scanHost(tx.queryRow(ctx, `
 		SELECT `+hostColumns+` FROM hosts
-		WHERE account_id = ? AND lower(email) = lower(?) AND email <> ''`, accountID, email))
+		WHERE account_id = ? AND lower(email) = lower(?) AND email <> '' AND deleted_at IS NULL`, accountID, email))
 	return h, notFound(err, "Host")
 }
 
-// FindHosts lists hosts of the account by ascending id.
+// FindHosts lists the account's hosts that were not removed, by ascending id
+// or by name.
 func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter) ([]*inbox.Host, int, error) {
 	w := &where{}
 	w.add("account_id = ?", accountID)
+	w.add("deleted_at IS NULL")
 	if f.IDs != nil {
 		w.in("id", f.IDs)
 	}
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	q, args, countQ, countArgs := pageQuery(w, hostColumns, "hosts", "id", "", f.Page)
+	order := ""
+	if f.Sort == "name" {
+		order = "LOWER(firstname), LOWER(lastname), id"
+	}
+	q, args, countQ, countArgs := pageQuery(w, hostColumns, "hosts", "id", order, f.Page)
 	return list(ctx, tx, q, args, countQ, countArgs, scanHost)
 }
 
@@ -91,15 +106,48 @@ func (tx *Tx) UpdateHost(ctx context.Context, accountID, id int64, u inbox.HostU
 	if u.Email != nil {
 		s.set("email", *u.Email)
 	}
+	if u.Role != nil {
+		s.set("role", *u.Role)
+	}
+	if u.Availability != nil {
+		s.set("availability", *u.Availability)
+	}
+	if u.AutoOffline != nil {
+		s.set("auto_offline", *u.AutoOffline)
+	}
 	if u.SourceID != nil {
 		s.set("source_id", *u.SourceID)
 	}
 	s.set("updated_at", ts(tx.now))
-	res, err := tx.exec(ctx, `UPDATE hosts SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
+	res, err := tx.exec(ctx, `UPDATE hosts SET `+s.sql()+` WHERE account_id = ? AND id = ? AND deleted_at IS NULL`,
+		append(s.args, accountID, id)...)
 	if err := affected(res, err, "Host"); err != nil {
 		return nil, err
 	}
 	return tx.FindHostByID(ctx, accountID, id)
+}
+
+// DeleteHost removes a host from its account.
+func (tx *Tx) DeleteHost(ctx context.Context, accountID, id int64) error {
+	now := ts(tx.now)
+	res, err := tx.exec(ctx, `UPDATE hosts SET deleted_at = ?, updated_at = ? WHERE account_id = ? AND id = ? AND deleted_at IS NULL`,
+		now, now, accountID, id)
+	if err := affected(res, err, "Host"); err != nil {
+		return err
+	}
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND host_id = ? AND revoked_at IS NULL`, []any{now, accountID, id}},
+		{`DELETE FROM inbox_members WHERE account_id = ? AND host_id = ?`, []any{accountID, id}},
+		{`UPDATE conversations SET assignee_id = NULL, updated_at = ? WHERE account_id = ? AND assignee_id = ?`, []any{now, accountID, id}},
+	} {
+		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CreateInbox stores a new inbox.
@@ -111,10 +159,11 @@ func (tx *Tx) CreateInbox(ctx context.Context, i *inbox.Inbox) error {
 			name,
 			channel,
 			reply_window_hours,
+			webhook_url,
 			created_at,
 			updated_at
-		) VALUES (?, ?, ?, ?, ?, ?)`,
-		i.AccountID, i.Name, i.Channel, i.ReplyWindowHours, ts(tx.now), ts(tx.now))
+		) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		i.AccountID, i.Name, i.Channel, i.ReplyWindowHours, i.WebhookURL, ts(tx.now), ts(tx.now))
 	i.ID = id
 	return err
 }
@@ -125,13 +174,14 @@ const inboxColumns = `
 	name,
 	channel,
 	reply_window_hours,
+	webhook_url,
 	created_at,
 	updated_at`
 
 func scanInbox(s scanner) (*inbox.Inbox, error) {
 	var i inbox.Inbox
 	var created, updated int64
-	if err := s.Scan(&i.ID, &i.AccountID, &i.Name, &i.Channel, &i.ReplyWindowHours, &created, &updated); err != nil {
+	if err := s.Scan(&i.ID, &i.AccountID, &i.Name, &i.Channel, &i.ReplyWindowHours, &i.WebhookURL, &created, &updated); err != nil {
 		return nil, err
 	}
 	i.CreatedAt, i.UpdatedAt = fromTS(created), fromTS(updated)
@@ -173,12 +223,43 @@ func (tx *Tx) FindInboxes(ctx context.Context, accountID int64) ([]*inbox.Inbox,
 	return out, rows.Err()
 }
 
+// UpdateInbox changes an inbox.
+func (tx *Tx) UpdateInbox(ctx context.Context, accountID, id int64, u inbox.InboxUpdate) (*inbox.Inbox, error) {
+	s := &setList{}
+	if u.Name != nil {
+		s.set("name", *u.Name)
+	}
+	if u.WebhookURL != nil {
+		s.set("webhook_url", *u.WebhookURL)
+	}
+	if u.ReplyWindowHours != nil {
+		s.set("reply_window_hours", *u.ReplyWindowHours)
+	}
+	s.set("updated_at", ts(tx.now))
+	res, err := tx.exec(ctx, `UPDATE inboxes SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
+	if err := affected(res, err, "Inbox"); err != nil {
+		return nil, err
+	}
+	return tx.FindInboxByID(ctx, accountID, id)
+}
+
 // AddInboxMember makes a host a member of an inbox (idempotent).
 func (tx *Tx) AddInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error {
 	_, err := tx.exec(ctx, `
 		INSERT INTO inbox_members (account_id, inbox_id, host_id) VALUES (?, ?, ?)
 		ON CONFLICT (account_id, host_id, inbox_id) DO NOTHING`, accountID, inboxID, hostID)
 	return err
+}
+
+// RemoveInboxMember drops a membership (idempotent).
+func (tx *Tx) RemoveInboxMember(ctx context.Context, accountID, inboxID, hostID int64) error {
+	_, err := tx.exec(ctx, `DELETE FROM inbox_members WHERE account_id = ? AND inbox_id = ? AND host_id = ?`, accountID, inboxID, hostID)
+	return err
+}
+
+// FindInboxMemberIDs lists the hosts that are members of an inbox.
+func (tx *Tx) FindInboxMemberIDs(ctx context.Context, accountID, inboxID int64) ([]int64, error) {
+	return tx.ids(ctx, `SELECT host_id FROM inbox_members WHERE account_id = ? AND inbox_id = ? ORDER BY host_id`, accountID, inboxID)
 }
 
 // FindMemberInboxIDs lists the inboxes a host belongs to.

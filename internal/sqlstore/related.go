@@ -218,7 +218,7 @@ const inquiryColumns = `
 	adults,
 	children,
 	message,
-	locked,
+	locked_reason,
 	start_at,
 	end_at,
 	rental_id,
@@ -231,13 +231,15 @@ const inquiryColumns = `
 func scanInquiry(s scanner) (*inbox.Inquiry, error) {
 	var q inbox.Inquiry
 	var start, end sql.NullInt64
+	var locked sql.NullString
 	var created, updated int64
 	dest := []any{&q.ID, &q.AccountID, &q.Firstname, &q.Lastname, &q.Email, &q.Phone, &q.CountryCode, &q.Adults,
-		&q.Children, &q.Message, &q.Locked, &start, &end, &q.RentalID, &q.SourceID, &q.BookingID, &q.ConversationID,
+		&q.Children, &q.Message, &locked, &start, &end, &q.RentalID, &q.SourceID, &q.BookingID, &q.ConversationID,
 		&created, &updated}
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
+	q.Locked = locked.String
 	q.StartAt, q.EndAt = fromNullTS(start), fromNullTS(end)
 	q.CreatedAt, q.UpdatedAt = fromTS(created), fromTS(updated)
 	return &q, nil
@@ -257,7 +259,7 @@ func (tx *Tx) CreateInquiry(ctx context.Context, q *inbox.Inquiry) error {
 			adults,
 			children,
 			message,
-			locked,
+			locked_reason,
 			start_at,
 			end_at,
 			rental_id,
@@ -268,7 +270,7 @@ func (tx *Tx) CreateInquiry(ctx context.Context, q *inbox.Inquiry) error {
 			updated_at
 		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		q.AccountID, q.Firstname, q.Lastname, q.Email, q.Phone, q.CountryCode, q.Adults, q.Children, q.Message,
-		q.Locked, tsp(q.StartAt), tsp(q.EndAt), q.RentalID, q.SourceID, q.BookingID, q.ConversationID,
+		nullText(q.Locked), tsp(q.StartAt), tsp(q.EndAt), q.RentalID, q.SourceID, q.BookingID, q.ConversationID,
 		ts(tx.now), ts(tx.now))
 	q.ID = id
 	return err
@@ -318,4 +320,12 @@ func (tx *Tx) UpdateInquiry(ctx context.Context, accountID, id int64, u inbox.In
 		return nil, err
 	}
 	return tx.FindInquiryByID(ctx, accountID, id)
+}
+
+// nullText stores an empty string as NULL.
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

@@ -144,7 +144,7 @@ func TestInquiries(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		q := &inbox.Inquiry{AccountID: a.ID, Firstname: "Jo", Lastname: "Doe", Email: "jo@example.com", Phone: "1",
-			CountryCode: "FR", Adults: 2, Children: 1, Message: "Is it free?", Locked: true,
+			CountryCode: "FR", Adults: 2, Children: 1, Message: "Is it free?", Locked: "Owner hold",
 			StartAt: ptr(t0.AddDate(0, 2, 0)), EndAt: ptr(t0.AddDate(0, 2, 3)), RentalID: ptr(int64(5)),
 			SourceID: &src.ID, BookingID: &booking.ID}
 		mustUpdate(t, s, func(tx inbox.Tx) error { return tx.CreateInquiry(ctx, q) })

@@ -32,6 +32,8 @@ func TestTenancy(t *testing.T) {
 	att := mustCreateAttachment(t, s, a.ID)
 	app := &inbox.Application{AccountID: a.ID, Name: "App", ClientID: "tenancy", SecretHash: []byte{1}}
 	token := &inbox.AccessToken{AccountID: a.ID, Kind: inbox.TokenPersonal, HostID: &host.ID, TokenHash: []byte("tenancy")}
+	label := &inbox.Label{AccountID: a.ID, Title: "mine", Color: inbox.DefaultLabelColor}
+	canned := &inbox.CannedResponse{AccountID: a.ID, ShortCode: "hi", Content: "hello"}
 	var msg *inbox.Message
 	mustUpdate(t, s, func(tx inbox.Tx) error {
 		if err := tx.CreateApplication(ctx, app); err != nil {
@@ -50,7 +52,14 @@ func TestTenancy(t *testing.T) {
 			return err
 		}
 		msg = mustCreateMessageTx(t, tx, conv, inbox.KindIncoming, "hello")
-		return nil
+		if err := tx.CreateLabel(ctx, label); err != nil {
+			return err
+		} else if err := tx.CreateCannedResponse(ctx, canned); err != nil {
+			return err
+		} else if err := tx.AddInboxMember(ctx, a.ID, in.ID, host.ID); err != nil {
+			return err
+		}
+		return tx.CreateContactInbox(ctx, &inbox.ContactInbox{AccountID: a.ID, ClientID: client.ID, InboxID: in.ID, SourceID: "tenancy"})
 	})
 	participant := *msg.SenderID
 	setClock(s, t0.Add(time.Hour))
@@ -68,6 +77,10 @@ func TestTenancy(t *testing.T) {
 		Attachment  *inbox.Attachment
 		Token       *inbox.AccessToken
 		Links       map[int64]*inbox.ConversationLinks
+		Inbox       *inbox.Inbox
+		Label       *inbox.Label
+		Canned      *inbox.CannedResponse
+		Members     []int64
 	}
 	snap := func(t *testing.T) snapshot {
 		t.Helper()
@@ -93,6 +106,14 @@ func TestTenancy(t *testing.T) {
 			} else if sn.Attachment, err = tx.FindAttachmentByID(ctx, a.ID, att.ID); err != nil {
 				return err
 			} else if sn.Token, err = tx.FindAccessTokenByHash(ctx, token.TokenHash); err != nil {
+				return err
+			} else if sn.Inbox, err = tx.FindInboxByID(ctx, a.ID, in.ID); err != nil {
+				return err
+			} else if sn.Label, err = tx.FindLabelByID(ctx, a.ID, label.ID); err != nil {
+				return err
+			} else if sn.Canned, err = tx.FindCannedResponseByID(ctx, a.ID, canned.ID); err != nil {
+				return err
+			} else if sn.Members, err = tx.FindInboxMemberIDs(ctx, a.ID, in.ID); err != nil {
 				return err
 			}
 			sn.Links, err = tx.FindConversationLinks(ctx, a.ID, []int64{conv.ID})
@@ -175,6 +196,24 @@ func TestTenancy(t *testing.T) {
 		{"DeleteConversation", func(tx inbox.Tx) error { return tx.DeleteConversation(ctx, b.ID, conv.ID) }},
 		{"DeleteParticipant", func(tx inbox.Tx) error { return tx.DeleteParticipant(ctx, b.ID, participant) }},
 		{"RevokeAccessToken", func(tx inbox.Tx) error { return tx.RevokeAccessToken(ctx, b.ID, token.ID) }},
+		{"DeleteHost", func(tx inbox.Tx) error { return tx.DeleteHost(ctx, b.ID, host.ID) }},
+		{"DeleteClient", func(tx inbox.Tx) error { return tx.DeleteClient(ctx, b.ID, client.ID) }},
+		{"UpdateInbox", func(tx inbox.Tx) error {
+			_, err := tx.UpdateInbox(ctx, b.ID, in.ID, inbox.InboxUpdate{Name: ptr("X")})
+			return err
+		}},
+		{"FindLabelByID", func(tx inbox.Tx) error { _, err := tx.FindLabelByID(ctx, b.ID, label.ID); return err }},
+		{"UpdateLabel", func(tx inbox.Tx) error {
+			_, err := tx.UpdateLabel(ctx, b.ID, label.ID, inbox.LabelUpdate{Title: ptr("x")})
+			return err
+		}},
+		{"DeleteLabel", func(tx inbox.Tx) error { return tx.DeleteLabel(ctx, b.ID, label.ID) }},
+		{"FindCannedResponseByID", func(tx inbox.Tx) error { _, err := tx.FindCannedResponseByID(ctx, b.ID, canned.ID); return err }},
+		{"UpdateCannedResponse", func(tx inbox.Tx) error {
+			_, err := tx.UpdateCannedResponse(ctx, b.ID, canned.ID, inbox.CannedResponseUpdate{Content: ptr("x")})
+			return err
+		}},
+		{"DeleteCannedResponse", func(tx inbox.Tx) error { return tx.DeleteCannedResponse(ctx, b.ID, canned.ID) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			wantCode(t, s.Update(ctx, tt.fn), inbox.ENOTFOUND)
@@ -235,6 +274,20 @@ func TestTenancy(t *testing.T) {
 			check("FindDeletedIDs", len(deleted), err)
 			events, err := tx.FindEvents(ctx, b.ID, 0, 100)
 			check("FindEvents", len(events), err)
+			cis, err := tx.FindContactInboxes(ctx, b.ID, inbox.ContactInboxFilter{ClientIDs: []int64{client.ID}})
+			check("FindContactInboxes", len(cis), err)
+			members, err := tx.FindInboxMemberIDs(ctx, b.ID, in.ID)
+			check("FindInboxMemberIDs", len(members), err)
+			labels, err := tx.FindLabels(ctx, b.ID)
+			check("FindLabels", len(labels), err)
+			canneds, err := tx.FindCannedResponses(ctx, b.ID, inbox.CannedResponseFilter{Search: "hi"})
+			check("FindCannedResponses", len(canneds), err)
+			found, err := tx.SearchMessages(ctx, b.ID, inbox.SearchFilter{Query: "hello"})
+			check("SearchMessages", len(found), err)
+			fc, err := tx.SearchClients(ctx, b.ID, inbox.SearchFilter{Query: client.Fullname})
+			check("SearchClients", len(fc), err)
+			fconv, err := tx.SearchConversations(ctx, b.ID, inbox.SearchFilter{Query: "hello"})
+			check("SearchConversations", len(fconv), err)
 			return nil
 		})
 		if err != nil {

@@ -75,6 +75,13 @@ func (tx *Tx) FindApplicationByID(ctx context.Context, accountID, id int64) (*in
 	return a, notFound(err, "Application")
 }
 
+// FindApplications lists the account's applications by ascending id.
+func (tx *Tx) FindApplications(ctx context.Context, accountID int64) ([]*inbox.Application, error) {
+	out, _, err := list(ctx, tx, `SELECT `+applicationColumns+` FROM applications WHERE account_id = ? ORDER BY id`,
+		[]any{accountID}, "", nil, scanApplication)
+	return out, err
+}
+
 // FindApplicationByClientID returns the application with that public client id.
 func (tx *Tx) FindApplicationByClientID(ctx context.Context, clientID string) (*inbox.Application, error) {
 	a, err := scanApplication(tx.queryRow(ctx, `SELECT `+applicationColumns+` FROM applications WHERE client_id = ?`, clientID))

@@ -107,6 +107,10 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var errs fieldErrors
+	// BookingSync's client needs a full name, or a first and a last name.
+	if at.missing("fullname") && (at.missing("firstname") || at.missing("lastname")) {
+		errs = append(errs, inbox.FieldError("fullname", inbox.MsgBlank))
+	}
 	u := clientAttrs(at, &errs)
 	if err := errs.err(); err != nil {
 		a.writeError(w, r, err)

@@ -122,6 +122,7 @@ func (a *API) updateHost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var errs fieldErrors
+	at.notBlank(&errs, "firstname", "lastname")
 	u := hostAttrs(at, &errs)
 	if err := errs.err(); err != nil {
 		a.writeError(w, r, err)

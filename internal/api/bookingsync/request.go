@@ -151,6 +151,15 @@ func (at attrs) require(errs *fieldErrors, names ...string) {
 	}
 }
 
+// notBlank records "can't be blank" for each attribute sent blank or null.
+func (at attrs) notBlank(errs *fieldErrors, names ...string) {
+	for _, n := range names {
+		if at.has(n) && at.missing(n) {
+			*errs = append(*errs, inbox.FieldError(n, inbox.MsgBlank))
+		}
+	}
+}
+
 // has reports whether the attribute was sent.
 func (at attrs) has(name string) bool { _, ok := at[name]; return ok }
 
