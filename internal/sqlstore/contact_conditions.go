@@ -64,19 +64,8 @@ func textSQL(e engine, col string, c inbox.ConversationCondition) (string, []any
 			not = "NOT "
 		}
 		return "LOWER(" + col + ") " + not + "IN (" + in + ")", stringArgs(c.Values)
-	case inbox.OpContains, inbox.OpNotContains:
+	case inbox.OpContains, inbox.OpNotContains, inbox.OpStartsWith:
 		return containsSQL(e, col, c)
-	case inbox.OpStartsWith:
-		var parts []string
-		var args []any
-		for _, v := range c.Values {
-			parts = append(parts, dialectContains(e, col))
-			args = append(args, likePrefix(v))
-		}
-		if len(parts) == 0 {
-			return "1 = 0", nil
-		}
-		return strings.Join(parts, " OR "), args
 	}
 	return "1 = 0", nil
 }

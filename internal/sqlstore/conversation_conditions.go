@@ -119,14 +119,18 @@ func idsSQL(col string, c inbox.ConversationCondition) (string, []any) {
 	return "1 = 0", nil
 }
 
-// containsSQL matches a case-insensitive substring of any value (contains)
-// or of none (does_not_contain).
+// containsSQL matches a case-insensitive substring of any value (contains),
+// of none (does_not_contain), or a prefix of any value (starts_with).
 func containsSQL(e engine, col string, c inbox.ConversationCondition) (string, []any) {
+	pattern := likePattern
+	if c.Operator == inbox.OpStartsWith {
+		pattern = likePrefix
+	}
 	var parts []string
 	var args []any
 	for _, v := range c.Values {
 		parts = append(parts, dialectContains(e, col))
-		args = append(args, likePattern(v))
+		args = append(args, pattern(v))
 	}
 	if len(parts) == 0 {
 		return "1 = 0", nil
