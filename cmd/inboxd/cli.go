@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run the HTTP server (the default when no command is given)", runServe},
 	{"migrate", "apply database migrations and exit", runMigrate},
+	{"version", "print the version, commit and build date", runVersion},
 	{"accounts create", "create an account (tenant) with its default API inbox", runAccountsCreate},
 	{"hosts create", "create a host (user) with a personal API token for the Chatwoot API", runHostsCreate},
 	{"clients create", "create a client (guest, Chatwoot contact)", runClientsCreate},
@@ -101,12 +103,14 @@ func runCommand(ctx context.Context, cmd command, c *cli, args []string) (err er
 // findCommand picks the command named by the first words of args. With no
 // command, or with only flags, it is serve.
 func findCommand(args []string) (command, []string, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "-help" && args[0] != "--help" {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "-help", "--help", "-version", "--version"}, args[0]) {
 		return commands[0], args, nil
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		return command{}, nil, flag.ErrHelp
+	case "-version", "--version":
+		return command{name: "version", run: runVersionLine}, nil, nil
 	}
 	for _, cmd := range commands {
 		words := strings.Fields(cmd.name)
@@ -159,6 +163,11 @@ func describe(err error) string {
 // parsed. Every command gets the database flags.
 func (c *cli) flags() (*flag.FlagSet, *config.Config, error) {
 	cfg := config.Defaults()
+	if c.name != "serve" && c.name != "migrate" {
+		// An operator typing a command wants to hear at once that the
+		// database is down; a service starting beside it waits.
+		cfg.DatabaseWait = 0
+	}
 	if err := cfg.FromEnv(c.getenv); err != nil {
 		return nil, nil, err
 	}

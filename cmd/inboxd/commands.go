@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/sqlstore"
+	"github.com/inboxd/inbox/internal/version"
 )
 
 // The commands below print one JSON object on success. They act through
@@ -35,8 +38,35 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	status := fs.Bool("status", false, "list applied and pending migrations without applying any")
 	if err := c.parse(fs, args); err != nil {
 		return err
+	}
+	if *status {
+		if err := cfg.ValidateDatabase(); err != nil {
+			return err
+		}
+		engine, ms, err := sqlstore.MigrationStatus(ctx, cfg.DSN())
+		if err != nil {
+			return fmt.Errorf("open database %s: %w", cfg.RedactedDSN(), err)
+		}
+		var pending []string
+		unknown := []string{}
+		for _, mg := range ms {
+			if !mg.Applied {
+				pending = append(pending, mg.Name)
+			} else if !mg.Known {
+				unknown = append(unknown, mg.Name)
+			}
+		}
+		return c.print(map[string]any{
+			"engine":     engine,
+			"database":   cfg.RedactedDSN(),
+			"migrations": ms,
+			"pending":    len(pending),
+			// Migrations a newer inboxd applied: this binary refuses to start.
+			"unknown": unknown,
+		})
 	}
 	m, err := c.open(ctx, cfg)
 	if err != nil {
@@ -52,6 +82,21 @@ func runMigrate(ctx context.Context, c *cli, args []string) error {
 		"database":   cfg.RedactedDSN(),
 		"migrations": names,
 	})
+}
+
+func runVersion(ctx context.Context, c *cli, args []string) error {
+	fs := flag.NewFlagSet("inboxd version", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	return c.print(version.Get())
+}
+
+// runVersionLine answers "inboxd --version" with one line.
+func runVersionLine(ctx context.Context, c *cli, args []string) error {
+	_, err := fmt.Fprintln(c.stdout, version.Get().String())
+	return err
 }
 
 func runAccountsCreate(ctx context.Context, c *cli, args []string) error {

@@ -28,6 +28,7 @@ import (
 	"github.com/inboxd/inbox/internal/filestore"
 	"github.com/inboxd/inbox/internal/server"
 	"github.com/inboxd/inbox/internal/sqlstore"
+	"github.com/inboxd/inbox/internal/version"
 )
 
 func main() {
@@ -62,9 +63,9 @@ func NewMain() *Main {
 // Open validates nothing: it connects to the database (creating and migrating
 // it as needed) and builds the application. The admin commands stop here.
 func (m *Main) Open(ctx context.Context) error {
-	store, err := sqlstore.Open(ctx, m.Config.DSN())
+	store, err := m.openStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", m.Config.RedactedDSN(), err)
+		return err
 	}
 	files, err := filestore.New(m.Config.FilesDir())
 	if err != nil {
@@ -95,6 +96,38 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// openStore opens the database, retrying one that does not answer yet with
+// a growing delay for up to Config.DatabaseWait, logging each try.
+func (m *Main) openStore(ctx context.Context) (*sqlstore.Store, error) {
+	deadline := time.Now().Add(m.Config.DatabaseWait)
+	delay := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		store, err := sqlstore.Open(ctx, m.Config.DSN())
+		if err == nil {
+			return store, nil
+		}
+		var newer *sqlstore.NewerSchemaError
+		if errors.As(err, &newer) {
+			return nil, err
+		}
+		err = fmt.Errorf("open database %s: %w", m.Config.RedactedDSN(), err)
+		left := time.Until(deadline)
+		if !errors.Is(err, sqlstore.ErrUnreachable) || m.Config.DatabaseWait <= 0 {
+			return nil, err
+		} else if left <= 0 {
+			return nil, fmt.Errorf("%w (gave up after %d tries in %s, --database-wait)", err, attempt, m.Config.DatabaseWait)
+		}
+		wait := min(delay, left)
+		m.Logger.Warn("database not answering yet; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // keyError explains a server key the database does not know.
@@ -149,7 +182,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Config.DebugAddr != "" {
 		go m.serveDebug()
 	}
-	m.Logger.Info("listening", "addr", ln.Addr().String(), "engine", m.Store.Engine(),
+	v := version.Get()
+	m.Logger.Info("listening", "addr", ln.Addr().String(), "version", v.Version, "commit", v.Commit, "built", v.Date,
+		"engine", m.Store.Engine(),
 		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir,
 		"secret_key", m.keySource, "secret_key_fingerprint", m.keyFingerprint)
 	if m.Store.Engine() == "postgres" && m.Config.SecretKey == "" {

@@ -23,6 +23,13 @@ import (
 	"github.com/inboxd/inbox/internal/sqlstore"
 )
 
+// The version the test binary is built with.
+const (
+	testVersion = "v1.2.3-test"
+	testCommit  = "0123456789abcdef0123456789abcdef01234567"
+	testDate    = "2030-01-02T03:04:05Z"
+)
+
 // binary is the inboxd executable built once for the tests that run it as a
 // child process, as an operator would.
 var binary string
@@ -34,7 +41,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "inboxd")
-	build := exec.Command(goTool(), "build", "-o", binary, ".")
+	// Built as a release is, with its version set at link time.
+	pkg := "github.com/inboxd/inbox/internal/version"
+	build := exec.Command(goTool(), "build", "-o", binary, "-ldflags",
+		"-X "+pkg+".Version="+testVersion+" -X "+pkg+".Commit="+testCommit+" -X "+pkg+".Date="+testDate, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build inboxd:", err)

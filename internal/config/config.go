@@ -33,6 +33,7 @@ const (
 	EnvLogFormat       = "INBOXD_LOG_FORMAT"
 	EnvShutdownTimeout = "INBOXD_SHUTDOWN_TIMEOUT"
 	EnvDebugAddr       = "INBOXD_DEBUG_ADDR"
+	EnvDatabaseWait    = "INBOXD_DATABASE_WAIT"
 	// EnvSecretKey holds the server key. It has no flag: a flag would show
 	// the key to anyone who can list processes.
 	EnvSecretKey = "INBOXD_SECRET_KEY"
@@ -68,6 +69,10 @@ type Config struct {
 	// DebugAddr, when set, serves Go's pprof profiles on a separate listener
 	// (keep it on loopback: profiles reveal internals).
 	DebugAddr string
+	// DatabaseWait is how long to retry a database that does not answer yet
+	// (PostgreSQL still starting) before giving up. The default is for the
+	// server; the admin commands set it to 0 unless told otherwise.
+	DatabaseWait time.Duration
 	// SecretKey is the server key in text form (see internal/secret); empty
 	// means the key file in DataDir, created on first start.
 	SecretKey string
@@ -82,6 +87,7 @@ func Defaults() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 30 * time.Second,
+		DatabaseWait:    30 * time.Second,
 	}
 }
 
@@ -107,6 +113,13 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 		c.RateLimit = n
 	}
+	if v := getenv(EnvDatabaseWait); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: not a duration (e.g. 30s)", EnvDatabaseWait, v)
+		}
+		c.DatabaseWait = d
+	}
 	if v := getenv(EnvShutdownTimeout); v != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil {
@@ -124,6 +137,7 @@ func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL to use PostgreSQL; empty uses SQLite in the data directory (env "+EnvDatabaseURL+")")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env "+EnvLogLevel+")")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env "+EnvLogFormat+")")
+	fs.DurationVar(&c.DatabaseWait, "database-wait", c.DatabaseWait, "how long to retry a database that does not answer yet; 0 fails at once (env "+EnvDatabaseWait+")")
 }
 
 // RegisterServerFlags binds the flags only the server uses.
@@ -181,6 +195,9 @@ func (c Config) ValidateDatabase() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format/%s %q: want text or json", EnvLogFormat, c.LogFormat)
+	}
+	if c.DatabaseWait < 0 {
+		return fmt.Errorf("invalid --database-wait/%s %s: must be 0 (no retry) or more", EnvDatabaseWait, c.DatabaseWait)
 	}
 	if c.SecretKey != "" {
 		// The message never quotes the value: it is a secret.

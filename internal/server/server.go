@@ -15,6 +15,7 @@ import (
 	"github.com/inboxd/inbox/internal/api/chatwoot"
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/httpx"
+	"github.com/inboxd/inbox/internal/version"
 )
 
 // Deps are what the server needs.
@@ -39,8 +40,10 @@ func New(d Deps) http.Handler {
 		d.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
+	build := version.Get()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]string{"status": "ok"})
+		httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8",
+			map[string]string{"status": "ok", "version": build.Version, "commit": build.Commit, "built": build.Date})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

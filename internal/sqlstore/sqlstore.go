@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,10 +52,37 @@ type Store struct {
 	writeStmts, readStmts *stmtCache
 }
 
+// ErrUnreachable wraps Open's error when the database did not answer (not
+// up yet, wrong address): a caller may retry.
+var ErrUnreachable = errors.New("database unreachable")
+
 // Open connects to dsn, applies pending migrations and returns the store.
 // A dsn starting with postgres:// or postgresql:// selects PostgreSQL; any
-// other value is a SQLite file path (its directory is created).
+// other value is a SQLite file path (its directory is created). A database
+// that holds migrations this binary does not know (a newer inboxd migrated
+// it) is refused with *NewerSchemaError.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	s, err := connect(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		var newer *NewerSchemaError
+		if errors.As(err, &newer) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if s.engine == engineSQLite {
+		s.writeStmts, s.readStmts = newStmtCache(s.write), newStmtCache(s.read)
+		s.startWriter()
+	}
+	return s, nil
+}
+
+// connect opens the pools and checks the database answers.
+func connect(ctx context.Context, dsn string) (*Store, error) {
 	s := &Store{Now: time.Now, MaxRetries: 10}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.engine = enginePostgres
@@ -72,20 +100,20 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 	}
-	if err := s.Ping(ctx); err != nil {
+	// A server that drops packets would hold the first connection for the
+	// operating system's TCP timeout (minutes); a caller that retries wants
+	// to hear sooner.
+	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := s.Ping(pingCtx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("connect to database: %w", err)
-	}
-	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	if s.engine == engineSQLite {
-		s.writeStmts, s.readStmts = newStmtCache(s.write), newStmtCache(s.read)
-		s.startWriter()
+		return nil, fmt.Errorf("connect to database: %w: %w", ErrUnreachable, err)
 	}
 	return s, nil
 }
+
+// pingTimeout bounds Open's first contact with the database.
+const pingTimeout = 15 * time.Second
 
 func (s *Store) openSQLite(path string) error {
 	if path == "" {
@@ -207,8 +235,21 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbo
 	return nil
 }
 
+// NewerSchemaError reports a database migrated by a newer inboxd: it holds
+// migrations this binary does not know, so this binary's queries may not fit
+// it any more.
+type NewerSchemaError struct {
+	Unknown []string // the applied migrations this binary does not know
+}
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("the database was migrated by a newer inboxd (it has migrations this binary does not know: %s); "+
+		"run that version or a newer one", strings.Join(e.Unknown, ", "))
+}
+
 // migrate applies the embedded migrations of the engine that are not yet
-// recorded, each in its own transaction, in lexical order.
+// recorded, each in its own transaction, in lexical order. It applies none
+// when the database holds a migration this binary does not know.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
@@ -216,6 +257,13 @@ func (s *Store) migrate(ctx context.Context) error {
 	names, err := MigrationNames(string(s.engine))
 	if err != nil {
 		return err
+	}
+	applied, err := s.appliedMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if unknown := unknownMigrations(applied, names); len(unknown) > 0 {
+		return &NewerSchemaError{Unknown: unknown}
 	}
 	for _, name := range names {
 		if err := s.migrateFile(ctx, name); err != nil {
@@ -254,6 +302,86 @@ func (s *Store) migrateFile(ctx context.Context, name string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// appliedMigrations lists the migrations recorded in the database, sorted.
+func (s *Store) appliedMigrations(ctx context.Context) ([]string, error) {
+	rows, err := s.write.QueryContext(ctx, `SELECT name FROM migrations ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		names = append(names, n)
+	}
+	return names, rows.Err()
+}
+
+func unknownMigrations(applied, known []string) []string {
+	var unknown []string
+	for _, n := range applied {
+		if !slices.Contains(known, n) {
+			unknown = append(unknown, n)
+		}
+	}
+	return unknown
+}
+
+// Migration is one migration and whether the database has it.
+type Migration struct {
+	Name    string `json:"name"`
+	Applied bool   `json:"applied"`
+	// Known is false for a migration the database has and this binary does
+	// not (a newer inboxd applied it).
+	Known bool `json:"known"`
+}
+
+// MigrationStatus lists the migrations of the database at dsn, applied and
+// pending, without applying any. A SQLite file that does not exist yet is
+// not created: every migration is pending.
+func MigrationStatus(ctx context.Context, dsn string) (engine string, ms []Migration, err error) {
+	eng := engineSQLite
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		eng = enginePostgres
+	}
+	known, err := MigrationNames(string(eng))
+	if err != nil {
+		return "", nil, err
+	}
+	var applied []string
+	if _, statErr := os.Stat(dsn); eng == enginePostgres || statErr == nil {
+		s, err := connect(ctx, dsn)
+		if err != nil {
+			return "", nil, err
+		}
+		defer s.Close()
+		var exists bool
+		q := `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`
+		if eng == enginePostgres {
+			q = `SELECT to_regclass('migrations') IS NOT NULL`
+		}
+		if err := s.read.QueryRowContext(ctx, q).Scan(&exists); err != nil {
+			return "", nil, err
+		}
+		if exists {
+			if applied, err = s.appliedMigrations(ctx); err != nil {
+				return "", nil, err
+			}
+		}
+	}
+	for _, n := range known {
+		ms = append(ms, Migration{Name: n, Applied: slices.Contains(applied, n), Known: true})
+	}
+	for _, n := range unknownMigrations(applied, known) {
+		ms = append(ms, Migration{Name: n, Applied: true})
+	}
+	slices.SortFunc(ms, func(a, b Migration) int { return strings.Compare(a.Name, b.Name) })
+	return string(eng), ms, nil
 }
 
 // MigrationNames lists the migration files of an engine in the order they apply.
