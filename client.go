@@ -53,7 +53,10 @@ func (c *Client) Validate() error {
 	} else if len(c.Name()) > 255 {
 		return FieldError("name", "is too long (maximum is 255 characters)")
 	}
-	return nil
+	if err := c.CustomAttributes.Validate("custom_attributes"); err != nil {
+		return err
+	}
+	return c.AdditionalAttributes.Validate("additional_attributes")
 }
 
 // ClientUpdate holds the client fields to change; nil leaves a field unchanged.

@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -92,7 +93,10 @@ func (c *Conversation) Validate() error {
 			return err
 		}
 	}
-	return nil
+	if err := c.CustomAttributes.Validate("custom_attributes"); err != nil {
+		return err
+	}
+	return c.AdditionalAttributes.Validate("additional_attributes")
 }
 
 // ValidateLabel checks one label name.
@@ -126,6 +130,57 @@ type ConversationFilter struct {
 	Conditions []ConversationCondition
 	Sort       string // "" (id asc), or one of the ConversationSort values
 	Page       Page
+}
+
+// Bounds of a conversation filter's free-form inputs. Larger ones are
+// refused as invalid rather than turned into SQL that an engine refuses
+// (SQLite caps LIKE patterns at 50,000 bytes, expressions at 1,000 levels
+// and parameters at 32,766) or that takes minutes per request.
+const (
+	// MaxFilterConditions bounds the conditions of an advanced filter.
+	MaxFilterConditions = 20
+	// MaxFilterValues bounds the values of a filter, all conditions
+	// together (one IN list of 10,000 ids is fine on both engines), and
+	// the labels of a list.
+	MaxFilterValues = 10000
+	// MaxFilterPatterns bounds the contains and does_not_contain values of
+	// a filter: each is a LIKE pattern, tested against every row.
+	MaxFilterPatterns = 100
+	// MaxFilterValueLength bounds one value, and a search, in bytes.
+	MaxFilterValueLength = 2048
+)
+
+// Validate checks a filter's free-form inputs against the bounds above.
+func (f *ConversationFilter) Validate() error {
+	if len(f.Query) > MaxFilterValueLength {
+		return &Error{Code: EINVALID, Field: "q",
+			Message: fmt.Sprintf("Search query is too long (maximum is %d characters)", MaxFilterValueLength)}
+	}
+	if len(f.Labels) > MaxFilterValues {
+		return FieldError("labels", fmt.Sprintf("is too long (maximum is %d labels)", MaxFilterValues))
+	}
+	if len(f.Conditions) > MaxFilterConditions {
+		return FieldError("payload", fmt.Sprintf("is too long (maximum is %d conditions)", MaxFilterConditions))
+	}
+	values, patterns := 0, 0
+	for _, c := range f.Conditions {
+		values += len(c.Values)
+		if c.Operator == OpContains || c.Operator == OpNotContains {
+			patterns += len(c.Values)
+		}
+		for _, v := range c.Values {
+			if len(v) > MaxFilterValueLength {
+				return FieldError("values", fmt.Sprintf("is too long (maximum is %d characters)", MaxFilterValueLength))
+			}
+		}
+	}
+	if values > MaxFilterValues {
+		return FieldError("values", fmt.Sprintf("is too long (maximum is %d values in a filter)", MaxFilterValues))
+	}
+	if patterns > MaxFilterPatterns {
+		return FieldError("values", fmt.Sprintf("is too long (maximum is %d values to search for in a filter)", MaxFilterPatterns))
+	}
+	return nil
 }
 
 // Conversation sort orders beyond the default ascending id.

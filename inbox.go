@@ -12,6 +12,7 @@
 package inbox
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -46,6 +47,52 @@ func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
 // content attributes). Values are what encoding/json produces: string, float64,
 // bool, nil, []any and map[string]any.
 type Attributes map[string]any
+
+// MaxAttributeDepth is how deeply attributes may nest: far more than any
+// client's attributes do, and far less than an engine's JSON functions
+// refuse (SQLite stops at 1,000 levels).
+const MaxAttributeDepth = 32
+
+// Validate checks attributes before they are stored under field: they nest
+// at most MaxAttributeDepth levels and hold no NUL, in a key or in a
+// string (no client means it, and PostgreSQL's jsonb refuses it).
+func (a Attributes) Validate(field string) error {
+	return validateAttribute(field, map[string]any(a), 1)
+}
+
+func validateAttribute(field string, v any, depth int) error {
+	if a, ok := v.(Attributes); ok {
+		v = map[string]any(a)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		if depth > MaxAttributeDepth {
+			return FieldError(field, fmt.Sprintf("nests too deeply (maximum is %d levels)", MaxAttributeDepth))
+		}
+		for k, x := range v {
+			if strings.IndexByte(k, 0) >= 0 {
+				return FieldError(field, MsgInvalid)
+			}
+			if err := validateAttribute(field, x, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if depth > MaxAttributeDepth {
+			return FieldError(field, fmt.Sprintf("nests too deeply (maximum is %d levels)", MaxAttributeDepth))
+		}
+		for _, x := range v {
+			if err := validateAttribute(field, x, depth+1); err != nil {
+				return err
+			}
+		}
+	case string:
+		if strings.IndexByte(v, 0) >= 0 {
+			return FieldError(field, MsgInvalid)
+		}
+	}
+	return nil
+}
 
 // Clone returns a shallow copy that is never nil.
 func (a Attributes) Clone() Attributes {

@@ -104,7 +104,10 @@ func (m *Message) Validate() error {
 	if !slices.Contains(ContentTypes, m.ContentType) {
 		return FieldError("content_type", MsgInclusion)
 	}
-	return nil
+	if err := m.ContentAttributes.Validate("content_attributes"); err != nil {
+		return err
+	}
+	return m.AdditionalAttributes.Validate("additional_attributes")
 }
 
 // MessageFilter selects messages of one account.

@@ -175,6 +175,9 @@ func (a *App) FilterConversations(ctx context.Context, in []FilterCondition, pag
 	}
 	page.SkipTotal = true // the counters below are what the response shows
 	f := inbox.ConversationFilter{Conditions: conds, Sort: inbox.SortLastActivityDesc, Page: page}
+	if err := f.Validate(); err != nil {
+		return nil, n, err
+	}
 	var out []*inbox.Conversation
 	err = a.store.View(ctx, func(tx inbox.Tx) error {
 		if err := restrictToVisible(ctx, tx, p, &f); err != nil {

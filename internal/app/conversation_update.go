@@ -77,6 +77,9 @@ func validateChange(ch *ConversationChange) error {
 
 // validateCustomAttributes applies Chatwoot's limits on custom attribute values.
 func validateCustomAttributes(attrs inbox.Attributes) error {
+	if err := attrs.Validate("custom_attributes"); err != nil {
+		return err
+	}
 	for k, v := range attrs {
 		switch v := v.(type) {
 		case string:

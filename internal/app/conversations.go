@@ -271,6 +271,9 @@ func (a *App) ListConversations(ctx context.Context, f inbox.ConversationFilter)
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := f.Validate(); err != nil {
+		return nil, 0, err
+	}
 	var out []*inbox.Conversation
 	var total int
 	err = a.store.View(ctx, func(tx inbox.Tx) error {
@@ -288,6 +291,9 @@ func (a *App) CountConversations(ctx context.Context, f inbox.ConversationFilter
 	var n inbox.ConversationCounts
 	p, err := require(ctx, inbox.ScopeInboxRead)
 	if err != nil {
+		return n, err
+	}
+	if err := f.Validate(); err != nil {
 		return n, err
 	}
 	var mine int64

@@ -1,12 +1,14 @@
 package sqlstore_test
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/inboxtest"
 )
 
 func TestConversations_Conditions(t *testing.T) {
@@ -83,6 +85,94 @@ func TestConversations_Conditions(t *testing.T) {
 				t.Fatalf("ids mismatch (-want +got):\n%s", diff)
 			} else if total != len(want) {
 				t.Fatalf("total=%v, want %v", total, len(want))
+			}
+			n := mustFind(t, f.s, func(tx inbox.Tx) (inbox.ConversationCounts, error) {
+				return tx.CountConversations(ctx, f.a.ID, filter, f.host1.ID)
+			})
+			if n.All != len(want) {
+				t.Fatalf("CountConversations.All=%v, want %v", n.All, len(want))
+			}
+		})
+	}
+}
+
+// nested returns an object nested depth levels deep: {"a":{"a":…"leaf"}}.
+func nested(depth int) map[string]any {
+	var v any = "leaf"
+	for i := 0; i < depth; i++ {
+		v = map[string]any{"a": v}
+	}
+	return v.(map[string]any)
+}
+
+// One record whose attributes hold JSON an engine's JSON functions choke on
+// (nesting past SQLite's 1,000 levels and up to the 10,000 Go decodes, the
+// escape \u0000 that PostgreSQL's jsonb refuses, in a value or in a key)
+// must not make the attribute filters fail for its whole account: every
+// filter answers, the other conversations match as before, and on
+// PostgreSQL the odd record's readable keys still match.
+func TestConversations_ConditionsOnAnyStoredJSON(t *testing.T) {
+	t.Parallel()
+	f := newFilterFixture(t)
+	c1, c2, c3, c4, c5 := f.c1.ID, f.c2.ID, f.c3.ID, f.c4.ID, f.c5.ID
+	deep := nested(9000)
+	deep["referer"] = "https://deep.example"
+	mustUpdate(t, f.s, func(tx inbox.Tx) error {
+		for id, attrs := range map[int64]inbox.Attributes{
+			c1: {"referer": "https://example.com/rooms/12", "browser_language": "fr"},
+			c2: inbox.Attributes(deep),
+			c3: {"referer": "https://nul.example", "note": "a\x00b"},
+			c4: {"referer": "https://key.example", "k\x00": 1.0, "mail_subject": "x\x00y"},
+			c5: {"referer": "https://shallow.example", "x": nested(1001)},
+		} {
+			if _, err := tx.UpdateConversation(ctx, f.a.ID, id, inbox.ConversationUpdate{AdditionalAttributes: &attrs}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	cond := func(attr, op string, values ...string) inbox.ConversationCondition {
+		return inbox.ConversationCondition{Attribute: attr, Operator: op, Values: values}
+	}
+	// SQLite cannot read a document nested past 1,000 levels: it has no
+	// keys there.
+	unreadable := map[int64]bool{}
+	if inboxtest.Engine() == "sqlite" {
+		unreadable = map[int64]bool{c2: true, c5: true}
+	}
+	readable := func(ids ...int64) []int64 {
+		out := []int64{}
+		for _, id := range ids {
+			if !unreadable[id] {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name string
+		cond inbox.ConversationCondition
+		want []int64
+	}{
+		{"RefererContains", cond("referer", "contains", "example"), readable(c1, c2, c3, c4, c5)},
+		{"RefererDeep", cond("referer", "equal_to", "https://deep.example"), readable(c2)},
+		{"RefererBesideNUL", cond("referer", "contains", "nul.example"), []int64{c3}},
+		{"RefererBesideNULKey", cond("referer", "equal_to", "https://key.example"), []int64{c4}},
+		{"RefererBesideDeepValue", cond("referer", "contains", "shallow"), readable(c5)},
+		// An unreadable referer reads as none, which contains nothing.
+		{"RefererNotContains", cond("referer", "does_not_contain", "rooms"), []int64{c2, c3, c4, c5}},
+		{"MailSubjectWithNUL", cond("mail_subject", "contains", "x"), []int64{c4}},
+		{"BrowserLanguage", cond("browser_language", "equal_to", "fr"), []int64{c1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			filter := inbox.ConversationFilter{Conditions: []inbox.ConversationCondition{tt.cond}}
+			got, _ := mustList(t, f.s, func(tx inbox.Tx) ([]*inbox.Conversation, int, error) {
+				return tx.FindConversations(ctx, f.a.ID, filter)
+			})
+			want := tt.want
+			slices.Sort(want)
+			if diff := cmp.Diff(want, ids(got, conversationID)); diff != "" {
+				t.Fatalf("ids mismatch (-want +got):\n%s", diff)
 			}
 			n := mustFind(t, f.s, func(tx inbox.Tx) (inbox.ConversationCounts, error) {
 				return tx.CountConversations(ctx, f.a.ID, filter, f.host1.ID)

@@ -63,8 +63,17 @@ func likePattern(s string) string { return "%" + likeEscaper.Replace(s) + "%" }
 func likePrefix(s string) string { return likeEscaper.Replace(s) + "%" }
 
 // dialectJSONText extracts the text of a top-level key of a JSON object held
-// in a TEXT column (NULL when the key is missing or null). key must be a constant of
-// letters and underscores: it is written into the SQL.
+// in a TEXT column (NULL when the key is missing or null). key must be a
+// constant of letters and underscores: it is written into the SQL.
+//
+// It does not fail on any JSON document the store writes, because one
+// record must not make every filter of its account fail: SQLite's JSON
+// functions raise an error on a document nested deeper than 1,000 levels
+// (json_valid says 0 instead, so such a document reads as having no key),
+// and PostgreSQL's jsonb refuses the escape \u0000, which is valid JSON
+// (it is replaced by \ufffd first: same length, still valid, the other
+// keys unchanged). PostgreSQL's parser handles the 10,000 levels that Go's
+// decoder, and so any request, stops at.
 func dialectJSONText(e engine, column, key string) string {
 	for _, r := range key {
 		if (r < 'a' || r > 'z') && r != '_' {
@@ -72,12 +81,13 @@ func dialectJSONText(e engine, column, key string) string {
 		}
 	}
 	if e == enginePostgres {
-		return "(" + column + "::jsonb ->> '" + key + "')"
+		return "(replace(" + column + ", '\\u0000', '\\ufffd')::jsonb ->> '" + key + "')"
 	}
 	// Like PostgreSQL's ->>, render numbers and booleans as their JSON text.
 	path := "'$." + key + "'"
-	return "(CASE json_type(" + column + ", " + path + ") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' " +
-		"ELSE CAST(json_extract(" + column + ", " + path + ") AS TEXT) END)"
+	return "(CASE WHEN json_valid(" + column + ") THEN (CASE json_type(" + column + ", " + path + ") " +
+		"WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' " +
+		"ELSE CAST(json_extract(" + column + ", " + path + ") AS TEXT) END) END)"
 }
 
 // Full-text search. Both engines index the same words (runs of letters and
