@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inboxd/inbox/internal/httpx"
 	"github.com/inboxd/inbox/internal/secret"
 )
 
@@ -34,6 +35,7 @@ const (
 	EnvShutdownTimeout = "INBOXD_SHUTDOWN_TIMEOUT"
 	EnvDebugAddr       = "INBOXD_DEBUG_ADDR"
 	EnvDatabaseWait    = "INBOXD_DATABASE_WAIT"
+	EnvTrustedProxies  = "INBOXD_TRUSTED_PROXIES"
 	// EnvSecretKey holds the server key. It has no flag: a flag would show
 	// the key to anyone who can list processes.
 	EnvSecretKey = "INBOXD_SECRET_KEY"
@@ -53,8 +55,9 @@ type Config struct {
 	// DatabaseURL selects PostgreSQL when it is a postgres:// URL; empty
 	// means SQLite in DataDir.
 	DatabaseURL string
-	// BaseURL is the public URL used in links; empty derives it from each
-	// request's Host header.
+	// BaseURL is the public URL used in links; empty takes a trusted proxy's
+	// forwarded scheme and host, else the listener's address (never the
+	// request's Host header).
 	BaseURL string
 	// RateLimit is how many BookingSync API requests an application may make
 	// per account and hour; 0 disables the limit.
@@ -69,6 +72,9 @@ type Config struct {
 	// DebugAddr, when set, serves Go's pprof profiles on a separate listener
 	// (keep it on loopback: profiles reveal internals).
 	DebugAddr string
+	// TrustedProxies lists the reverse proxies (addresses and CIDR prefixes,
+	// comma-separated) whose X-Forwarded-* headers are believed.
+	TrustedProxies string
 	// DatabaseWait is how long to retry a database that does not answer yet
 	// (PostgreSQL still starting) before giving up. The default is for the
 	// server; the admin commands set it to 0 unless told otherwise.
@@ -100,7 +106,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}{
 		{EnvAddr, &c.Addr}, {EnvDataDir, &c.DataDir}, {EnvDatabaseURL, &c.DatabaseURL},
 		{EnvBaseURL, &c.BaseURL}, {EnvLogLevel, &c.LogLevel}, {EnvLogFormat, &c.LogFormat},
-		{EnvDebugAddr, &c.DebugAddr}, {EnvSecretKey, &c.SecretKey},
+		{EnvDebugAddr, &c.DebugAddr}, {EnvSecretKey, &c.SecretKey}, {EnvTrustedProxies, &c.TrustedProxies},
 	} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
@@ -143,8 +149,9 @@ func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
 // RegisterServerFlags binds the flags only the server uses.
 func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (env "+EnvAddr+")")
-	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in links; empty derives it from the request (env "+EnvBaseURL+")")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in links; empty uses a trusted proxy's X-Forwarded-Host, else the listener's address (env "+EnvBaseURL+")")
 	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "BookingSync API requests per hour per application and account; 0 disables (env "+EnvRateLimit+")")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (env "+EnvTrustedProxies+")")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "address of a separate pprof listener, e.g. 127.0.0.1:6060; empty disables (env "+EnvDebugAddr+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
 }
@@ -166,6 +173,9 @@ func (c Config) Validate() error {
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil {
 		return fmt.Errorf("invalid --base-url/%s %q: %v", EnvBaseURL, c.BaseURL, err)
+	}
+	if _, err := c.Proxies(); err != nil {
+		return fmt.Errorf("invalid --trusted-proxies/%s: %v", EnvTrustedProxies, err)
 	}
 	if c.DebugAddr != "" {
 		if err := validateAddr(c.DebugAddr); err != nil {
@@ -233,6 +243,9 @@ func (c Config) ServerKey() (k *secret.Key, source string, err error) {
 // SecretKeyFile is where the server key is kept when INBOXD_SECRET_KEY is
 // not set.
 func (c Config) SecretKeyFile() string { return filepath.Join(c.DataDir, secret.FileName) }
+
+// Proxies returns the parsed TrustedProxies.
+func (c Config) Proxies() (httpx.Proxies, error) { return httpx.ParseProxies(c.TrustedProxies) }
 
 // DSN is what sqlstore.Open takes: the PostgreSQL URL, or the path of the
 // SQLite file in the data directory.

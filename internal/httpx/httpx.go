@@ -155,6 +155,9 @@ func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http
 			if id := st.accountID.Load(); id != 0 {
 				attrs = append(attrs, "account_id", id)
 			}
+			if ip := ClientIP(r.Context()); ip != "" {
+				attrs = append(attrs, "client_ip", ip)
+			}
 			log.Info("request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)
@@ -235,19 +238,6 @@ func BearerToken(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
-}
-
-// BaseURL returns the public base URL for links: the configured one, or one
-// derived from the request.
-func BaseURL(configured string, r *http.Request) string {
-	if configured != "" {
-		return strings.TrimRight(configured, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }
 
 // FileURL is the download URL of an attachment, served by the root handler

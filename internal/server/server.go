@@ -22,7 +22,10 @@ import (
 type Deps struct {
 	App     *app.App
 	Logger  *slog.Logger
-	BaseURL string // public base URL; "" derives it from each request
+	BaseURL string // public base URL; "" derives it from each request (see httpx.BaseURL)
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers
+	// are believed.
+	TrustedProxies httpx.Proxies
 	// MaxBody bounds request bodies; it must fit a 10 MB attachment in
 	// Base64 inside JSON.
 	MaxBody int64
@@ -59,10 +62,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /files/{account}/{id}/{key}/{name}", fileHandler(d.App))
 	bookingsync.New(bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
-	return httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {
+	return httpx.Forwarded(httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusInternalServerError, "application/json; charset=utf-8",
 			map[string]string{"error": "Internal error."})
-	})
+	}), d.TrustedProxies)
 }
 
 // fileHandler serves attachment bytes. The URL carries the content hash, so
