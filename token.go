@@ -176,3 +176,8 @@ func (p *Principal) ActorID() *int64 {
 // IsAdmin reports whether the principal sees the whole account: applications
 // and administrators do, agents see only their inboxes.
 func (p *Principal) IsAdmin() bool { return p.Host == nil || p.Host.Role == RoleAdministrator }
+
+// Allows reports whether the principal may act with scope s: an application
+// by its token's scopes; a host (personal token) by its role, which allows
+// every inbox scope.
+func (p *Principal) Allows(s Scope) bool { return p.Host != nil || p.Scopes.Has(s) }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 func TestCLI_Admin(t *testing.T) {
@@ -82,17 +83,21 @@ func TestCLI_Admin(t *testing.T) {
 		if p.AccountID != accountID || p.Host == nil || p.Host.Role != inbox.RoleAdministrator || p.Host.Email != "ada@acme.example" {
 			t.Fatalf("principal=%+v host=%+v, want administrator ada of account %d", p, p.Host, accountID)
 		}
-		c, err := a.GetClient(ctx, clientID)
-		if err != nil {
-			t.Fatal(err)
-		} else if c.Fullname != "Grace Hopper" || c.Email != "grace@example.com" || c.Phone != "+1 555 0100" {
+		cs, err := app.View(ctx, a, inbox.ScopeClientsRead, func(l *app.Loader) ([]*inbox.Client, error) {
+			cs, _, err := l.Clients(inbox.ClientFilter{IDs: []int64{clientID}})
+			return cs, err
+		})
+		if err != nil || len(cs) != 1 {
+			t.Fatalf("clients=%v, err=%v, want one", cs, err)
+		}
+		if c := cs[0]; c.Fullname != "Grace Hopper" || c.Email != "grace@example.com" || c.Phone != "+1 555 0100" {
 			t.Fatalf("client=%+v", c)
 		}
 		ctx, p = asPrincipal(t, a, str(t, agent, "api_access_token"))
 		if p.Host == nil || p.Host.Role != inbox.RoleAgent {
 			t.Fatalf("agent principal host=%+v", p.Host)
 		}
-		boxes, err := a.ListInboxes(ctx)
+		boxes, err := app.View(ctx, a, inbox.ScopeInboxRead, (*app.Loader).Inboxes)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,13 +198,16 @@ func TestCLI_Errors(t *testing.T) {
 		a := db.mustOpenApp(t)
 		ctx, _ := asPrincipal(t, a, str(t, mustRunJSON(t, db.env, "hosts", "create", "--account", account, "--firstname", "Check",
 			"--lastname", "Er", "--email", "check@acme.example", "--role", "administrator"), "api_access_token"))
-		hosts, _, err := a.ListHosts(ctx, inbox.HostFilter{Page: inbox.Page{Limit: 100}})
+		hosts, err := app.View(ctx, a, inbox.ScopeInboxRead, func(l *app.Loader) ([]*app.HostView, error) {
+			hs, _, err := l.Hosts(inbox.HostFilter{Page: inbox.Page{Limit: 100}})
+			return hs, err
+		})
 		if err != nil {
 			t.Fatal(err)
 		} else if len(hosts) != 1 {
 			t.Fatalf("hosts=%d, want 1", len(hosts))
 		}
-		boxes, err := a.ListInboxes(ctx)
+		boxes, err := app.View(ctx, a, inbox.ScopeInboxRead, (*app.Loader).Inboxes)
 		if err != nil {
 			t.Fatal(err)
 		} else if len(boxes) != 1 || boxes[0].Channel != inbox.ChannelAPI {

@@ -156,8 +156,11 @@ func seedDemo(ctx context.Context, a *app.App, ad *app.Admin, now time.Time) (*d
 	}
 	ctx = inbox.NewContextWithPrincipal(ctx, p)
 
-	boxes, err := a.ListInboxes(ctx)
-	if err != nil {
+	var boxes []*inbox.Inbox
+	if err := a.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) (err error) {
+		boxes, err = l.Inboxes()
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	for _, b := range boxes {
@@ -192,11 +195,12 @@ func seedDemo(ctx context.Context, a *app.App, ad *app.Admin, now time.Time) (*d
 
 	day := 24 * time.Hour
 	start := time.Date(now.Year(), now.Month(), now.Day(), 16, 0, 0, 0, time.UTC).Add(3 * day)
-	d.booking, err = a.CreateBooking(ctx, &inbox.Booking{ClientID: &d.clients[0].ID, StartAt: start,
+	booking, err := a.CreateBooking(ctx, &inbox.Booking{ClientID: &d.clients[0].ID, StartAt: start,
 		EndAt: start.Add(4*day - 6*time.Hour), Status: inbox.BookingBooked, Reference: "SEA-1001"})
 	if err != nil {
 		return nil, err
 	}
+	d.booking = booking.Booking
 
 	for i, spec := range demoConversations {
 		// Spread the conversations over the last days, oldest first, with
@@ -209,23 +213,29 @@ func seedDemo(ctx context.Context, a *app.App, ad *app.Admin, now time.Time) (*d
 		d.conversations = append(d.conversations, conv)
 	}
 
-	assigned := d.conversations[demoAssigned]
-	if _, err := a.ConnectBooking(ctx, assigned.ID, d.booking.ID); err != nil {
+	change := func(i int, ch app.ConversationChange) error {
+		v, err := a.UpdateConversation(ctx, app.ByID(d.conversations[i].ID), ch, app.ViewOptions{})
+		if err == nil {
+			d.conversations[i] = v.Conversation
+		}
+		return err
+	}
+	if _, err := a.ConnectBooking(ctx, app.ByID(d.conversations[demoAssigned].ID), d.booking.ID, app.ViewOptions{}); err != nil {
 		return nil, err
 	}
 	agentID := &d.agent.ID
-	if d.conversations[demoAssigned], err = a.UpdateConversation(ctx, assigned.ID, app.ConversationChange{AssigneeID: &agentID}); err != nil {
+	if err := change(demoAssigned, app.ConversationChange{AssigneeID: &agentID}); err != nil {
 		return nil, err
 	}
 	closed := true
-	if d.conversations[demoResolved], err = a.UpdateConversation(ctx, d.conversations[demoResolved].ID, app.ConversationChange{Closed: &closed}); err != nil {
+	if err := change(demoResolved, app.ConversationChange{Closed: &closed}); err != nil {
 		return nil, err
 	}
-	if _, err := a.MarkSeen(ctx, d.conversations[demoResolved].ID); err != nil {
+	if _, err := a.MarkSeen(ctx, app.ByID(d.conversations[demoResolved].ID), app.ViewOptions{}); err != nil {
 		return nil, err
 	}
 	pending := inbox.StatusPending
-	if d.conversations[demoPending], err = a.UpdateConversation(ctx, d.conversations[demoPending].ID, app.ConversationChange{Status: &pending}); err != nil {
+	if err := change(demoPending, app.ConversationChange{Status: &pending}); err != nil {
 		return nil, err
 	}
 
@@ -259,9 +269,12 @@ func seedConversation(ctx context.Context, a *app.App, d *demo, spec demoConvers
 	if err != nil {
 		return nil, err
 	}
-	guests, _, err := a.ListParticipants(ctx, inbox.ParticipantFilter{ConversationID: &conv.ID, MemberType: inbox.MemberClient,
-		Page: inbox.Page{Limit: 1}})
-	if err != nil {
+	var guests []*inbox.Participant
+	if err := a.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) (err error) {
+		guests, _, err = l.Participants(inbox.ParticipantFilter{ConversationID: &conv.ID, MemberType: inbox.MemberClient,
+			Page: inbox.Page{Limit: 1}})
+		return err
+	}); err != nil {
 		return nil, err
 	} else if len(guests) == 0 {
 		return nil, fmt.Errorf("conversation %d has no guest participant", conv.ID)
@@ -282,7 +295,15 @@ func seedConversation(ctx context.Context, a *app.App, d *demo, spec demoConvers
 			return nil, err
 		}
 	}
-	return a.GetConversation(ctx, conv.ID)
+	var out *inbox.Conversation
+	err = a.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) error {
+		v, err := l.Conversation(app.ByID(conv.ID), app.ViewOptions{})
+		if err == nil {
+			out = v.Conversation
+		}
+		return err
+	})
+	return out, err
 }
 
 // output is the JSON the demo command prints.

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 // TestServe_SIGTERM sends SIGTERM to a real inboxd process while a request
@@ -90,7 +92,7 @@ func TestServe_SIGTERM(t *testing.T) {
 	a := db.mustOpenApp(t)
 	ctx, _ := asPrincipal(t, a, token)
 	id := num(t, conv, "id")
-	msgs, _, err := a.ListMessages(ctx, inbox.MessageFilter{ConversationID: &id, Page: inbox.Page{Limit: 100}})
+	msgs, err := listMessages(ctx, a, inbox.MessageFilter{ConversationID: &id, Page: inbox.Page{Limit: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,14 +120,17 @@ func TestCLI_Demo(t *testing.T) {
 	}
 
 	t.Run("Seeded", func(t *testing.T) {
-		convs, total, err := a.ListConversations(ctx, inbox.ConversationFilter{Page: inbox.Page{Limit: 100}})
+		list, err := app.View(ctx, a, inbox.ScopeInboxRead, func(l *app.Loader) (*app.ConversationList, error) {
+			return l.Conversations(app.ConversationQuery{Filter: inbox.ConversationFilter{Page: inbox.Page{Limit: 100}}})
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		convs, total := list.Items, list.Total
 		if total < 5 || total > 8 {
 			t.Fatalf("conversations=%d, want about six", total)
 		}
-		boxes, err := a.ListInboxes(ctx)
+		boxes, err := app.View(ctx, a, inbox.ScopeInboxRead, (*app.Loader).Inboxes)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +152,7 @@ func TestCLI_Demo(t *testing.T) {
 			if len(c.Labels) > 0 {
 				labelled++
 			}
-			msgs, _, err := a.ListMessages(ctx, inbox.MessageFilter{ConversationID: &c.ID, ExcludeActivity: true,
+			msgs, err := listMessages(ctx, a, inbox.MessageFilter{ConversationID: &c.ID, ExcludeActivity: true,
 				Page: inbox.Page{Limit: 100}})
 			if err != nil {
 				t.Fatal(err)
@@ -169,10 +174,13 @@ func TestCLI_Demo(t *testing.T) {
 		if kinds[inbox.KindIncoming] < 6 || kinds[inbox.KindOutgoing] < 5 {
 			t.Errorf("messages by kind=%v, want messages both ways", kinds)
 		}
-		_, links, _, err := a.ListBookings(ctx, inbox.ListFilter{Page: inbox.Page{Limit: 10}})
+		bookings, err := app.View(ctx, a, inbox.ScopeBookingsRead, func(l *app.Loader) (*app.BookingListing, error) {
+			return l.Bookings(inbox.ListFilter{Page: inbox.Page{Limit: 10}})
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		links := bookings.ConversationIDs
 		bookingID := num(t, out, "booking_id")
 		if len(links[bookingID]) != 1 {
 			t.Errorf("booking %d linked to %v, want one conversation", bookingID, links[bookingID])
@@ -270,4 +278,12 @@ func objs(tb testing.TB, v map[string]any, key string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// listMessages lists messages as the caller in ctx.
+func listMessages(ctx context.Context, a *app.App, f inbox.MessageFilter) ([]*inbox.Message, error) {
+	return app.View(ctx, a, inbox.ScopeInboxRead, func(l *app.Loader) ([]*inbox.Message, error) {
+		msgs, _, err := l.Messages(f)
+		return msgs, err
+	})
 }

@@ -86,56 +86,6 @@ func (a *App) Ping(ctx context.Context) error { return a.store.Ping(ctx) }
 // RateLimit returns the configured hourly request limit (0: none).
 func (a *App) RateLimit() int { return a.rateLimit }
 
-// principal returns the caller or EUNAUTHORIZED.
-func principal(ctx context.Context) (*inbox.Principal, error) {
-	p := inbox.PrincipalFromContext(ctx)
-	if p == nil {
-		return nil, inbox.Errorf(inbox.EUNAUTHORIZED, "Authentication required.")
-	}
-	return p, nil
-}
-
-// require checks the caller holds a scope. Personal tokens act as their host
-// and carry every inbox scope their role allows.
-func require(ctx context.Context, s inbox.Scope) (*inbox.Principal, error) {
-	p, err := principal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if p.Host == nil && !p.Scopes.Has(s) {
-		return nil, inbox.Errorf(inbox.EFORBIDDEN, "The access token lacks the %s scope.", s)
-	}
-	return p, nil
-}
-
-// visibleInboxes returns nil when the caller sees every inbox of the account,
-// or the inboxes an agent is a member of.
-func visibleInboxes(ctx context.Context, tx inbox.Tx, p *inbox.Principal) ([]int64, error) {
-	if p.IsAdmin() {
-		return nil, nil
-	}
-	return tx.FindMemberInboxIDs(ctx, p.AccountID, p.Host.ID)
-}
-
-// canSeeInbox reports whether the caller may act on conversations of an inbox.
-func canSeeInbox(ctx context.Context, tx inbox.Tx, p *inbox.Principal, inboxID int64) (bool, error) {
-	ids, err := visibleInboxes(ctx, tx, p)
-	if err != nil || ids == nil {
-		return err == nil, err
-	}
-	for _, id := range ids {
-		if id == inboxID {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// errNotPermitted is the answer when an agent reaches outside its inboxes.
-func errNotPermitted() error {
-	return inbox.Errorf(inbox.EFORBIDDEN, "You are not authorized to do this action")
-}
-
 // emit writes an event to the outbox inside tx.
 func emit(ctx context.Context, tx inbox.Tx, p *inbox.Principal, e inbox.Event) error {
 	if p != nil {
@@ -157,38 +107,37 @@ func asInvalid(err error, field string) error {
 	return err
 }
 
-// viewAs runs fn in a read transaction for a caller holding scope s.
-func viewAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(inbox.Tx, *inbox.Principal) (T, error)) (T, error) {
+// viewAs runs fn in a read transaction for a caller holding scope s: the
+// account the request addresses is checked first, and fn gets a Loader for
+// the caller's visibility.
+func viewAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(*Loader, *inbox.Principal) (T, error)) (T, error) {
 	var out T
 	p, err := require(ctx, s)
 	if err != nil {
 		return out, err
 	}
-	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
-		out, err = fn(tx, p)
+	err = a.store.View(ctx, func(tx inbox.Tx) error {
+		l, err := callerLoader(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		out, err = fn(l, p)
 		return err
 	})
 	return out, err
 }
 
-// updateAs runs fn in a write transaction for a caller holding scope s.
-func updateAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(inbox.Tx, *inbox.Principal) (T, error)) (T, error) {
-	var out T
-	p, err := require(ctx, s)
-	if err != nil {
-		return out, err
+// callerLoader checks the request's account and returns a Loader for the
+// caller's visibility.
+func callerLoader(ctx context.Context, tx inbox.Tx, p *inbox.Principal) (*Loader, error) {
+	if err := checkRequest(ctx, tx, p); err != nil {
+		return nil, err
 	}
-	err = a.store.Update(ctx, func(tx inbox.Tx) (err error) {
-		out, err = fn(tx, p)
-		return err
-	})
-	return out, err
-}
-
-// Listing is a page of records with the total number of matches.
-type Listing[T any] struct {
-	Items []T
-	Total int
+	vis, err := VisibilityOf(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	return newLoader(ctx, tx, vis), nil
 }
 
 // zeroTime is the earliest time the store can hold.

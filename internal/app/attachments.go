@@ -128,17 +128,17 @@ func (a *App) CreateAttachment(ctx context.Context, f inbox.FileUpload) (*inbox.
 	if err != nil {
 		return nil, err
 	}
-	att, err := newAttachment(p.AccountID, files[0], keys[0])
+	base, err := newAttachment(p.AccountID, files[0], keys[0])
 	if err != nil {
 		return nil, err
 	}
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if err := tx.CreateAttachment(ctx, att); err != nil {
-			return err
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*inbox.Attachment, error) {
+		att := *base // the store may run this function again
+		if err := l.tx.CreateAttachment(l.ctx, &att); err != nil {
+			return nil, err
 		}
-		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventAttachmentCreated, SubjectID: att.ID})
+		return &att, emit(l.ctx, l.tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventAttachmentCreated, SubjectID: att.ID})
 	})
-	return att, err
 }
 
 // UpdateAttachment renames an attachment and/or replaces its content.
@@ -164,43 +164,13 @@ func (a *App) UpdateAttachment(ctx context.Context, id int64, name *string, f *i
 			u.Name = &att.Name
 		}
 	}
-	var att *inbox.Attachment
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if att, err = tx.UpdateAttachment(ctx, p.AccountID, id, u); err != nil {
-			return err
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*inbox.Attachment, error) {
+		att, err := l.tx.UpdateAttachment(l.ctx, p.AccountID, id, u)
+		if err != nil {
+			return nil, err
 		}
-		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventAttachmentUpdated, SubjectID: att.ID})
+		return att, emit(l.ctx, l.tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventAttachmentUpdated, SubjectID: att.ID})
 	})
-	return att, err
-}
-
-// GetAttachment returns one attachment of the account.
-func (a *App) GetAttachment(ctx context.Context, id int64) (*inbox.Attachment, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, err
-	}
-	var att *inbox.Attachment
-	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
-		att, err = tx.FindAttachmentByID(ctx, p.AccountID, id)
-		return err
-	})
-	return att, err
-}
-
-// ListAttachments lists attachments of the account.
-func (a *App) ListAttachments(ctx context.Context, f inbox.AttachmentFilter) ([]*inbox.Attachment, int, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []*inbox.Attachment
-	var total int
-	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
-		out, total, err = tx.FindAttachments(ctx, p.AccountID, f)
-		return err
-	})
-	return out, total, err
 }
 
 // OpenAttachmentFile returns an attachment's metadata and bytes, found by

@@ -61,27 +61,3 @@ func (a *App) Authenticate(ctx context.Context, token string) (*inbox.Principal,
 	a.auth.put(hash, p, expires, now)
 	return p, nil
 }
-
-// CheckAccount verifies that the caller may act in accountID: the account
-// must exist (ENOTFOUND), be active and be the caller's (EUNAUTHORIZED).
-func (a *App) CheckAccount(ctx context.Context, accountID int64) error {
-	p, err := principal(ctx)
-	if err != nil {
-		return err
-	}
-	var acc *inbox.Account
-	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
-		acc, err = tx.FindAccountByID(ctx, accountID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if acc.Status == inbox.AccountSuspended {
-		return inbox.Errorf(inbox.EUNAUTHORIZED, "Account is suspended")
-	}
-	if p.AccountID != accountID {
-		return inbox.Errorf(inbox.EUNAUTHORIZED, "You are not authorized to access this account")
-	}
-	return nil
-}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -44,9 +43,9 @@ var filterKeys = []struct {
 	{inbox.CondMailSubject, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpContains, inbox.OpNotContains}},
 }
 
-// ConversationConditions validates a filter payload and turns it into store
+// conversationConditions validates a filter payload and turns it into store
 // conditions. now anchors days_before. Errors carry Chatwoot's texts.
-func ConversationConditions(in []FilterCondition, now time.Time) ([]inbox.ConversationCondition, error) {
+func conversationConditions(in []FilterCondition, now time.Time) ([]inbox.ConversationCondition, error) {
 	out := make([]inbox.ConversationCondition, 0, len(in))
 	or := false
 	for _, fc := range in {
@@ -159,39 +158,4 @@ func conditionTime(op, v string, now time.Time) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// FilterConversations lists the conversations the caller may see that match
-// an advanced filter, newest activity first, with Chatwoot's counters.
-func (a *App) FilterConversations(ctx context.Context, in []FilterCondition, page inbox.Page) ([]*inbox.Conversation, inbox.ConversationCounts, error) {
-	var n inbox.ConversationCounts
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, n, err
-	}
-	conds, err := ConversationConditions(in, time.Now())
-	if err != nil {
-		return nil, n, err
-	}
-	page.SkipTotal = true // the counters below are what the response shows
-	f := inbox.ConversationFilter{Conditions: conds, Sort: inbox.SortLastActivityDesc, Page: page}
-	if err := f.Validate(); err != nil {
-		return nil, n, err
-	}
-	var out []*inbox.Conversation
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if err := restrictToVisible(ctx, tx, p, &f); err != nil {
-			return err
-		}
-		if out, _, err = tx.FindConversations(ctx, p.AccountID, f); err != nil {
-			return err
-		}
-		var mine int64
-		if p.Host != nil {
-			mine = p.Host.ID
-		}
-		n, err = tx.CountConversations(ctx, p.AccountID, f, mine)
-		return err
-	})
-	return out, n, err
 }

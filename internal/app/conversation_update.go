@@ -25,24 +25,30 @@ type ConversationChange struct {
 }
 
 // UpdateConversation applies a change, writing the activity lines and events
-// that go with it.
-func (a *App) UpdateConversation(ctx context.Context, id int64, ch ConversationChange) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
+// that go with it, and returns the conversation's view (opt).
+func (a *App) UpdateConversation(ctx context.Context, ref ConversationRef, ch ConversationChange, opt ViewOptions) (*ConversationView, error) {
 	if err := validateChange(&ch); err != nil {
 		return nil, err
 	}
-	var c *inbox.Conversation
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if c, err = loadConversation(ctx, tx, p, id); err != nil {
-			return err
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
+		c, err := l.find(ref)
+		if err != nil {
+			return nil, err
 		}
-		c, err = a.applyChange(ctx, tx, p, c, ch)
-		return err
+		if c, err = a.applyChange(l.ctx, l.tx, p, c, ch); err != nil {
+			return nil, err
+		}
+		return viewOf(l, c, opt)
 	})
-	return c, err
+}
+
+// viewOf builds the view of a conversation the transaction just changed.
+func viewOf(l *Loader, c *inbox.Conversation, opt ViewOptions) (*ConversationView, error) {
+	vs, err := l.ConversationViews([]*inbox.Conversation{c}, opt)
+	if err != nil {
+		return nil, err
+	}
+	return vs[0], nil
 }
 
 func validateChange(ch *ConversationChange) error {
@@ -330,18 +336,14 @@ func (a *App) activity(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *
 
 // ToggleStatus is Chatwoot's toggle_status: with a status it sets it, without
 // one it flips open↔resolved. An agent who opens a conversation takes it.
-func (a *App) ToggleStatus(ctx context.Context, id int64, status string, snoozedUntil *time.Time) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
+func (a *App) ToggleStatus(ctx context.Context, ref ConversationRef, status string, snoozedUntil *time.Time) (*inbox.Conversation, error) {
 	if status != "" && !inbox.ValidStatus(status) {
 		return nil, inbox.FieldError("status", inbox.MsgInclusion)
 	}
-	var c *inbox.Conversation
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if c, err = loadConversation(ctx, tx, p, id); err != nil {
-			return err
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*inbox.Conversation, error) {
+		c, err := l.find(ref)
+		if err != nil {
+			return nil, err
 		}
 		next := status
 		if next == "" {
@@ -355,53 +357,48 @@ func (a *App) ToggleStatus(ctx context.Context, id int64, status string, snoozed
 			self := &p.Host.ID
 			ch.AssigneeID = &self
 		}
-		c, err = a.applyChange(ctx, tx, p, c, ch)
-		return err
+		return a.applyChange(l.ctx, l.tx, p, c, ch)
 	})
-	return c, err
 }
 
 // MarkSeen records that the calling host read the conversation now (its
-// participant's read_at; the host becomes a participant if needed).
-func (a *App) MarkSeen(ctx context.Context, id int64) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
-	if p.Host == nil {
-		return nil, inbox.Errorf(inbox.EINVALID, "Only a host can mark a conversation as seen.")
-	}
-	var c *inbox.Conversation
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if c, err = loadConversation(ctx, tx, p, id); err != nil {
-			return err
+// participant's read_at; the host becomes a participant if needed) and
+// returns the conversation's view (opt).
+func (a *App) MarkSeen(ctx context.Context, ref ConversationRef, opt ViewOptions) (*ConversationView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
+		if p.Host == nil {
+			return nil, inbox.Errorf(inbox.EINVALID, "Only a host can mark a conversation as seen.")
+		}
+		ctx, tx := l.ctx, l.tx
+		c, err := l.find(ref)
+		if err != nil {
+			return nil, err
 		}
 		pt, err := memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, p.Host.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := tx.Now()
-		err = tx.PatchParticipant(ctx, p.AccountID, pt.ID, inbox.ParticipantUpdate{ReadAt: ptr(&now)})
-		return err
+		if err := tx.PatchParticipant(ctx, p.AccountID, pt.ID, inbox.ParticipantUpdate{ReadAt: ptr(&now)}); err != nil {
+			return nil, err
+		}
+		return viewOf(l, c, opt)
 	})
-	return c, err
 }
 
 // MarkUnread moves every host's read_at to one second before the newest
-// incoming message (or clears it), so the conversation counts as unread.
-func (a *App) MarkUnread(ctx context.Context, id int64) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
-	var c *inbox.Conversation
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if c, err = loadConversation(ctx, tx, p, id); err != nil {
-			return err
+// incoming message (or clears it), so the conversation counts as unread, and
+// returns the conversation's view (opt).
+func (a *App) MarkUnread(ctx context.Context, ref ConversationRef, opt ViewOptions) (*ConversationView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
+		ctx, tx := l.ctx, l.tx
+		c, err := l.find(ref)
+		if err != nil {
+			return nil, err
 		}
 		stats, err := tx.FindConversationStats(ctx, p.AccountID, []int64{c.ID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var at *time.Time
 		if last := stats[c.ID].LastIncomingAt; last != nil {
@@ -409,40 +406,40 @@ func (a *App) MarkUnread(ctx context.Context, id int64) (*inbox.Conversation, er
 		}
 		if p.Host != nil {
 			if _, err := memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, p.Host.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		return tx.SetHostReadAt(ctx, p.AccountID, c.ID, at)
+		if err := tx.SetHostReadAt(ctx, p.AccountID, c.ID, at); err != nil {
+			return nil, err
+		}
+		return viewOf(l, c, opt)
 	})
-	return c, err
 }
 
 // SetMuted mutes (resolves and blocks the contact) or unmutes a conversation.
-func (a *App) SetMuted(ctx context.Context, id int64, muted bool) error {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return err
-	}
-	return a.store.Update(ctx, func(tx inbox.Tx) error {
-		c, err := loadConversation(ctx, tx, p, id)
+func (a *App) SetMuted(ctx context.Context, ref ConversationRef, muted bool) error {
+	_, err := updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (struct{}, error) {
+		ctx, tx := l.ctx, l.tx
+		c, err := l.find(ref)
 		if err != nil {
-			return err
+			return struct{}{}, err
 		}
 		if c.ClientID == nil {
-			return inbox.Errorf(inbox.EINVALID, "The conversation has no contact to mute.")
+			return struct{}{}, inbox.Errorf(inbox.EINVALID, "The conversation has no contact to mute.")
 		}
 		if _, err := tx.UpdateClient(ctx, p.AccountID, *c.ClientID, inbox.ClientUpdate{Blocked: &muted}); err != nil {
-			return err
+			return struct{}{}, err
 		}
 		text := actorName(p) + " has unmuted the conversation"
 		if muted {
 			text = actorName(p) + " has muted the conversation"
 			if c.Status != inbox.StatusResolved {
 				if err := a.setStatus(ctx, tx, p, c, inbox.StatusResolved, nil, ""); err != nil {
-					return err
+					return struct{}{}, err
 				}
 			}
 		}
-		return a.activity(ctx, tx, p, c, text)
+		return struct{}{}, a.activity(ctx, tx, p, c, text)
 	})
+	return err
 }

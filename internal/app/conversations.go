@@ -33,93 +33,76 @@ type ConversationCreate struct {
 	MarkedAsSpam bool
 	// Message, when set, is posted by the caller as the first message.
 	Message *MessageCreate
+	// View selects what the returned view carries.
+	View ViewOptions
 }
 
-// loadConversation finds a conversation the caller may act on. Agents reaching
-// outside their inboxes get EFORBIDDEN.
-func loadConversation(ctx context.Context, tx inbox.Tx, p *inbox.Principal, id int64) (*inbox.Conversation, error) {
-	c, err := tx.FindConversationByID(ctx, p.AccountID, id)
-	if err != nil {
-		return nil, err
-	}
-	return c, checkVisible(ctx, tx, p, c)
-}
-
-// checkVisible answers EFORBIDDEN when the caller may not act on c.
-func checkVisible(ctx context.Context, tx inbox.Tx, p *inbox.Principal, c *inbox.Conversation) error {
-	if ok, err := canSeeInbox(ctx, tx, p, c.InboxID); err != nil {
-		return err
-	} else if !ok {
-		return errNotPermitted()
-	}
-	return nil
-}
-
-// CreateConversation starts a conversation in the caller's account.
-func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
-	c := &inbox.Conversation{
-		AccountID: p.AccountID, UUID: auth.NewUUID(), Subject: in.Subject, DefaultChannel: in.DefaultChannel,
+// CreateConversation starts a conversation in the caller's account and
+// returns its view (in.View).
+func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*ConversationView, error) {
+	base := &inbox.Conversation{
+		UUID: auth.NewUUID(), Subject: in.Subject, DefaultChannel: in.DefaultChannel,
 		Status: in.Status, SnoozedUntil: in.SnoozedUntil, Priority: in.Priority, Labels: in.Labels,
 		CustomAttributes: in.CustomAttributes.Clone(), AdditionalAttributes: in.AdditionalAttributes.Clone(),
 		DeadlineResponseAt: in.DeadlineResponseAt, LastMessageAt: in.LastMessageAt, HMACVerified: in.HMACVerified,
-		ContactSourceID: in.ContactSourceID, CreatedByType: p.ActorType(), CreatedByID: p.ActorID(),
+		ContactSourceID: in.ContactSourceID,
 	}
-	if c.Status == "" {
-		c.Status = inbox.StatusOpen
+	if base.Status == "" {
+		base.Status = inbox.StatusOpen
 	}
-	if c.Priority == "none" {
-		c.Priority = ""
+	if base.Priority == "none" {
+		base.Priority = ""
 	}
-	if err := c.Validate(); err != nil {
+	if err := base.Validate(); err != nil {
 		return nil, err
 	}
-	if c.Status != inbox.StatusSnoozed {
-		c.SnoozedUntil = nil
+	if base.Status != inbox.StatusSnoozed {
+		base.SnoozedUntil = nil
 	}
 	if in.Message != nil {
 		if err := validateMessageInput(in.Message); err != nil {
 			return nil, err
 		}
 	}
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
+		tx := l.tx
+		c := new(inbox.Conversation)
+		*c = *base // the store may run this function again: start afresh
+		c.AccountID, c.CreatedByType, c.CreatedByID = p.AccountID, p.ActorType(), p.ActorID()
 		now := tx.Now()
 		if in.InboxID == nil && in.ClientID == nil && in.ContactSourceID != "" {
 			if err := resolveContactSource(ctx, tx, p.AccountID, &in); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		box, err := a.targetInbox(ctx, tx, p, in)
+		box, err := a.targetInbox(l, p, in)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.InboxID = box.ID
 		if in.AssigneeID != nil {
 			if _, err := tx.FindHostByID(ctx, p.AccountID, *in.AssigneeID); err != nil {
-				return asInvalid(err, "assignee_id")
+				return nil, asInvalid(err, "assignee_id")
 			}
 			c.AssigneeID = in.AssigneeID
 		}
 		if in.SourceID != nil {
 			src, err := tx.FindSourceByID(ctx, p.AccountID, *in.SourceID)
 			if err != nil {
-				return asInvalid(err, "source_id")
+				return nil, asInvalid(err, "source_id")
 			} else if src.Internal {
-				return invalidRef("source_id")
+				return nil, invalidRef("source_id")
 			}
 			c.SourceID = in.SourceID
 		}
 		var client *inbox.Client
 		if in.ClientID != nil {
 			if client, err = tx.FindClientByID(ctx, p.AccountID, *in.ClientID); err != nil {
-				return asInvalid(err, "contact_id")
+				return nil, asInvalid(err, "contact_id")
 			}
 			c.ClientID = &client.ID
 			if err := a.checkContactSource(ctx, tx, p.AccountID, box.ID, client.ID, c.ContactSourceID); err != nil {
-				return err
+				return nil, err
 			}
 			if client.Blocked {
 				c.Status, c.SnoozedUntil = inbox.StatusResolved, nil
@@ -137,37 +120,40 @@ func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*i
 			c.WaitingSince = &now
 		}
 		if err := tx.CreateConversation(ctx, c); err != nil {
-			return err
+			return nil, err
 		}
 		if client != nil {
 			if err := tx.CreateParticipant(ctx, &inbox.Participant{AccountID: p.AccountID, ConversationID: c.ID,
 				MemberType: inbox.MemberClient, MemberID: client.ID}); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationCreated,
 			ConversationID: &c.ID, SubjectID: c.ID}); err != nil {
-			return err
+			return nil, err
 		}
 		if in.Message != nil {
 			msg := *in.Message
 			msg.ConversationID = c.ID
-			if _, err := a.createMessage(ctx, tx, p, msg); err != nil {
-				return err
+			if _, err := a.createMessage(l, p, msg); err != nil {
+				return nil, err
 			}
-			c, err = tx.FindConversationByID(ctx, p.AccountID, c.ID)
+			if c, err = tx.FindConversationByID(ctx, p.AccountID, c.ID); err != nil {
+				return nil, err
+			}
 		}
-		return err
+		vs, err := l.ConversationViews([]*inbox.Conversation{c}, in.View)
+		if err != nil {
+			return nil, err
+		}
+		return vs[0], nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // targetInbox resolves where a new conversation lives and checks the caller
 // may write there.
-func (a *App) targetInbox(ctx context.Context, tx inbox.Tx, p *inbox.Principal, in ConversationCreate) (*inbox.Inbox, error) {
+func (a *App) targetInbox(l *Loader, p *inbox.Principal, in ConversationCreate) (*inbox.Inbox, error) {
+	ctx, tx := l.ctx, l.tx
 	var box *inbox.Inbox
 	var err error
 	switch {
@@ -192,9 +178,7 @@ func (a *App) targetInbox(ctx context.Context, tx inbox.Tx, p *inbox.Principal, 
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := canSeeInbox(ctx, tx, p, box.ID); err != nil {
-		return nil, err
-	} else if !ok {
+	if !l.vis.CanSeeInbox(box.ID) {
 		return nil, errNotPermitted()
 	}
 	return box, nil
@@ -235,150 +219,65 @@ func resolveContactSource(ctx context.Context, tx inbox.Tx, accountID int64, in 
 	return nil
 }
 
-// GetConversation returns one conversation by its global id.
-func (a *App) GetConversation(ctx context.Context, id int64) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, err
-	}
-	var c *inbox.Conversation
-	err = a.store.View(ctx, func(tx inbox.Tx) (err error) {
-		c, err = loadConversation(ctx, tx, p, id)
-		return err
-	})
-	return c, err
-}
-
-// GetConversationByDisplayID returns one conversation by its per-account number.
-func (a *App) GetConversationByDisplayID(ctx context.Context, displayID int64) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, err
-	}
-	var c *inbox.Conversation
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if c, err = tx.FindConversationByDisplayID(ctx, p.AccountID, displayID); err != nil {
-			return err
-		}
-		return checkVisible(ctx, tx, p, c)
-	})
-	return c, err
-}
-
-// ListConversations lists the conversations the caller may see.
-func (a *App) ListConversations(ctx context.Context, f inbox.ConversationFilter) ([]*inbox.Conversation, int, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := f.Validate(); err != nil {
-		return nil, 0, err
-	}
-	var out []*inbox.Conversation
-	var total int
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if err := restrictToVisible(ctx, tx, p, &f); err != nil {
-			return err
-		}
-		out, total, err = tx.FindConversations(ctx, p.AccountID, f)
-		return err
-	})
-	return out, total, err
-}
-
-// CountConversations returns the Chatwoot counters for a filter.
-func (a *App) CountConversations(ctx context.Context, f inbox.ConversationFilter) (inbox.ConversationCounts, error) {
-	var n inbox.ConversationCounts
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return n, err
-	}
-	if err := f.Validate(); err != nil {
-		return n, err
-	}
-	var mine int64
-	if p.Host != nil {
-		mine = p.Host.ID
-	}
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if err := restrictToVisible(ctx, tx, p, &f); err != nil {
-			return err
-		}
-		n, err = tx.CountConversations(ctx, p.AccountID, f, mine)
-		return err
-	})
-	return n, err
-}
-
-// restrictToVisible narrows a filter to the agent's inboxes.
-func restrictToVisible(ctx context.Context, tx inbox.Tx, p *inbox.Principal, f *inbox.ConversationFilter) error {
-	ids, err := visibleInboxes(ctx, tx, p)
-	if err != nil {
-		return err
-	}
-	if ids != nil {
-		f.InboxIDs = ids
-	}
-	return nil
-}
-
 // DeleteConversation removes a conversation (administrators only).
-func (a *App) DeleteConversation(ctx context.Context, id int64) error {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return err
-	}
-	if !p.IsAdmin() {
-		return errNotPermitted()
-	}
-	return a.store.Update(ctx, func(tx inbox.Tx) error {
-		c, err := loadConversation(ctx, tx, p, id)
+func (a *App) DeleteConversation(ctx context.Context, ref ConversationRef) error {
+	_, err := updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (struct{}, error) {
+		if !p.IsAdmin() {
+			return struct{}{}, errNotPermitted()
+		}
+		c, err := l.find(ref)
 		if err != nil {
-			return err
+			return struct{}{}, err
 		}
-		if err := tx.DeleteConversation(ctx, p.AccountID, c.ID); err != nil {
-			return err
+		if err := l.tx.DeleteConversation(l.ctx, p.AccountID, c.ID); err != nil {
+			return struct{}{}, err
 		}
-		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationDeleted, SubjectID: c.ID})
+		return struct{}{}, emit(l.ctx, l.tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationDeleted, SubjectID: c.ID})
 	})
+	return err
 }
 
-// ConnectBooking links a booking of the account to a conversation.
-func (a *App) ConnectBooking(ctx context.Context, id, bookingID int64) (*inbox.Conversation, error) {
-	return a.bookingLink(ctx, id, bookingID, true)
+// ConnectBooking links a booking of the account to a conversation and
+// returns the conversation's view.
+func (a *App) ConnectBooking(ctx context.Context, ref ConversationRef, bookingID int64, opt ViewOptions) (*ConversationView, error) {
+	return a.bookingLink(ctx, ref, bookingID, true, opt)
 }
 
-// DisconnectBooking unlinks a booking from a conversation.
-func (a *App) DisconnectBooking(ctx context.Context, id, bookingID int64) (*inbox.Conversation, error) {
-	return a.bookingLink(ctx, id, bookingID, false)
+// DisconnectBooking unlinks a booking from a conversation and returns the
+// conversation's view.
+func (a *App) DisconnectBooking(ctx context.Context, ref ConversationRef, bookingID int64, opt ViewOptions) (*ConversationView, error) {
+	return a.bookingLink(ctx, ref, bookingID, false, opt)
 }
 
-func (a *App) bookingLink(ctx context.Context, id, bookingID int64, connect bool) (*inbox.Conversation, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
-	var c *inbox.Conversation
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		if c, err = loadConversation(ctx, tx, p, id); err != nil {
-			return err
+func (a *App) bookingLink(ctx context.Context, ref ConversationRef, bookingID int64, connect bool, opt ViewOptions) (*ConversationView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
+		ctx, tx := l.ctx, l.tx
+		c, err := l.find(ref)
+		if err != nil {
+			return nil, err
 		}
 		if _, err := tx.FindBookingByID(ctx, p.AccountID, bookingID); err != nil {
-			return asInvalid(err, "bookings")
+			return nil, asInvalid(err, "bookings")
 		}
 		if connect {
-			err = tx.ConnectBooking(ctx, p.AccountID, id, bookingID)
+			err = tx.ConnectBooking(ctx, p.AccountID, c.ID, bookingID)
 		} else {
-			err = tx.DisconnectBooking(ctx, p.AccountID, id, bookingID)
+			err = tx.DisconnectBooking(ctx, p.AccountID, c.ID, bookingID)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if c, err = tx.UpdateConversation(ctx, p.AccountID, id, inbox.ConversationUpdate{Touch: true}); err != nil {
-			return err
+		if c, err = tx.UpdateConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
+			return nil, err
 		}
-		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationUpdated,
-			ConversationID: &c.ID, SubjectID: c.ID, Changes: map[string][2]any{"bookings": {nil, bookingID}}})
+		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationUpdated,
+			ConversationID: &c.ID, SubjectID: c.ID, Changes: map[string][2]any{"bookings": {nil, bookingID}}}); err != nil {
+			return nil, err
+		}
+		vs, err := l.ConversationViews([]*inbox.Conversation{c}, opt)
+		if err != nil {
+			return nil, err
+		}
+		return vs[0], nil
 	})
-	return c, err
 }

@@ -10,7 +10,12 @@ import (
 
 // MessageCreate is a request to post a message.
 type MessageCreate struct {
+	// ConversationID names the conversation; an unknown one is a 422 on
+	// conversation_id (BookingSync, where it is a body attribute).
 	ConversationID int64
+	// ConversationDisplayID names the conversation by its number instead;
+	// an unknown one is ENOTFOUND (Chatwoot, where it is in the path).
+	ConversationDisplayID int64
 	// The sender is, in order of precedence: SenderParticipantID (a
 	// participant of the conversation), the conversation's contact when
 	// AsContact is set, or else the calling host.
@@ -47,13 +52,12 @@ func validateMessageInput(in *MessageCreate) error {
 	return nil
 }
 
-// CreateMessage posts a message to a conversation.
-func (a *App) CreateMessage(ctx context.Context, in MessageCreate) (*inbox.Message, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
+// CreateMessage posts a message to a conversation and returns its view.
+func (a *App) CreateMessage(ctx context.Context, in MessageCreate) (*MessageView, error) {
+	if err := validateMessageInput(&in); err != nil {
 		return nil, err
 	}
-	if err := validateMessageInput(&in); err != nil {
+	if _, err := require(ctx, inbox.ScopeInboxWrite); err != nil {
 		return nil, err
 	}
 	// Files go to the content-addressed store before the transaction: a
@@ -63,38 +67,48 @@ func (a *App) CreateMessage(ctx context.Context, in MessageCreate) (*inbox.Messa
 	if err != nil {
 		return nil, err
 	}
-	var m *inbox.Message
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
+	ids := in.AttachmentIDs
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*MessageView, error) {
+		in.AttachmentIDs = ids // the store may run this function again
 		for i, f := range in.Files {
 			att, err := newAttachment(p.AccountID, f, keys[i])
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if err := tx.CreateAttachment(ctx, att); err != nil {
-				return err
+			if err := l.tx.CreateAttachment(l.ctx, att); err != nil {
+				return nil, err
 			}
 			in.AttachmentIDs = append(in.AttachmentIDs, att.ID)
 		}
-		m, err = a.createMessage(ctx, tx, p, in)
-		return err
+		m, err := a.createMessage(l, p, in)
+		if err != nil {
+			return nil, err
+		}
+		return l.messageView(m)
 	})
-	return m, err
 }
 
 // createMessage runs inside a transaction: it resolves the sender, stores the
 // message and applies its effects on the conversation and the sender.
-func (a *App) createMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal, in MessageCreate) (*inbox.Message, error) {
-	c, err := tx.FindConversationByID(ctx, p.AccountID, in.ConversationID)
-	if err != nil {
+func (a *App) createMessage(l *Loader, p *inbox.Principal, in MessageCreate) (*inbox.Message, error) {
+	ctx, tx := l.ctx, l.tx
+	var c *inbox.Conversation
+	var err error
+	if in.ConversationDisplayID != 0 {
+		c, err = l.find(ByDisplayID(in.ConversationDisplayID))
+	} else if c, err = l.conversation(in.ConversationID); err != nil {
 		return nil, asInvalid(err, "conversation_id")
+	} else {
+		err = l.visible(c)
 	}
-	if err := checkVisible(ctx, tx, p, c); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	sender, err := a.resolveSender(ctx, tx, p, c, in)
 	if err != nil {
 		return nil, err
 	}
+	l.participants[sender.ID] = sender
 	m := &inbox.Message{
 		AccountID: p.AccountID, ConversationID: c.ID, SenderID: &sender.ID, ContentType: in.ContentType,
 		ContentAttributes: in.ContentAttributes.Clone(), AdditionalAttributes: in.AdditionalAttributes.Clone(),
@@ -140,6 +154,7 @@ func (a *App) createMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 	if err := a.afterMessage(ctx, tx, p, c, sender, m); err != nil {
 		return nil, err
 	}
+	l.forget(c.ID) // its times changed
 	return m, nil
 }
 
@@ -263,59 +278,6 @@ func (a *App) afterMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal,
 	return nil
 }
 
-// findMessageIn finds a message; with a conversation id, a message of
-// another conversation is as unknown as a missing one.
-func findMessageIn(ctx context.Context, tx inbox.Tx, accountID, conversationID, id int64) (*inbox.Message, error) {
-	m, err := tx.FindMessageByID(ctx, accountID, id)
-	if err != nil {
-		return nil, err
-	}
-	if conversationID != 0 && m.ConversationID != conversationID {
-		return nil, inbox.NotFound("Message")
-	}
-	return m, nil
-}
-
-// GetMessage returns a message of a conversation the caller may see.
-func (a *App) GetMessage(ctx context.Context, conversationID, id int64) (*inbox.Message, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, err
-	}
-	var m *inbox.Message
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if m, err = findMessageIn(ctx, tx, p.AccountID, conversationID, id); err != nil {
-			return err
-		}
-		_, err = loadConversation(ctx, tx, p, m.ConversationID)
-		return err
-	})
-	return m, err
-}
-
-// ListMessages lists messages. Agents must name a conversation they may see;
-// applications and administrators may list the whole account.
-func (a *App) ListMessages(ctx context.Context, f inbox.MessageFilter) ([]*inbox.Message, int, error) {
-	p, err := require(ctx, inbox.ScopeInboxRead)
-	if err != nil {
-		return nil, 0, err
-	}
-	var out []*inbox.Message
-	var total int
-	err = a.store.View(ctx, func(tx inbox.Tx) error {
-		if f.ConversationID != nil {
-			if _, err := loadConversation(ctx, tx, p, *f.ConversationID); err != nil {
-				return err
-			}
-		} else if !p.IsAdmin() {
-			return errNotPermitted()
-		}
-		out, total, err = tx.FindMessages(ctx, p.AccountID, f)
-		return err
-	})
-	return out, total, err
-}
-
 // MessageChange holds message fields to change; nil leaves one unchanged.
 type MessageChange struct {
 	Content       *string
@@ -333,58 +295,69 @@ type MessageChange struct {
 	// HideActivity makes activity messages answer ENOTFOUND, for a dialect
 	// that never shows them (BookingSync).
 	HideActivity bool
-	// ConversationID, when set, is the conversation the message must be in
-	// (ENOTFOUND otherwise), for a dialect that addresses messages through
-	// their conversation (Chatwoot).
-	ConversationID int64
+	// ConversationID or ConversationDisplayID, when set, is the
+	// conversation the message must be in (ENOTFOUND otherwise), for a
+	// dialect that addresses messages through their conversation (Chatwoot).
+	ConversationID        int64
+	ConversationDisplayID int64
+	// OnlyDelivery marks a delivery update (Chatwoot's message PATCH): when
+	// it changes nothing, the message is returned as it is.
+	OnlyDelivery bool
 }
 
-// UpdateMessage edits a message.
-func (a *App) UpdateMessage(ctx context.Context, id int64, ch MessageChange) (*inbox.Message, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
-	var m *inbox.Message
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		old, err := findMessageIn(ctx, tx, p.AccountID, ch.ConversationID, id)
-		if err != nil {
-			return err
+// UpdateMessage edits a message and returns its view.
+func (a *App) UpdateMessage(ctx context.Context, id int64, ch MessageChange) (*MessageView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*MessageView, error) {
+		ctx, tx := l.ctx, l.tx
+		convID := ch.ConversationID
+		if ch.ConversationDisplayID != 0 {
+			c, err := l.find(ByDisplayID(ch.ConversationDisplayID))
+			if err != nil {
+				return nil, err
+			}
+			convID = c.ID
 		}
-		if ch.HideActivity && old.Kind == inbox.KindActivity {
-			return inbox.NotFound("Message")
-		}
-		c, err := loadConversation(ctx, tx, p, old.ConversationID)
+		old, err := l.Message(convID, id, ch.HideActivity)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		c, err := l.conversation(old.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		if ch.OnlyDelivery && ch.Status == nil && ch.ExternalError == nil {
+			return l.messageView(old) // a delivery update with nothing to change
 		}
 		if ch.AddAttachmentID != 0 {
 			// Read again now that the conversation row is locked (PostgreSQL),
 			// so two concurrent additions both land.
 			if old, err = tx.FindMessageByID(ctx, p.AccountID, id); err != nil {
-				return err
+				return nil, err
 			}
 			if slices.Contains(old.AttachmentIDs, ch.AddAttachmentID) {
-				m = old // already attached: nothing changes
-				return nil
+				return l.messageView(old) // already attached: nothing changes
 			}
 			ids := append(slices.Clone(old.AttachmentIDs), ch.AddAttachmentID)
 			ch.AttachmentIDs = &ids
 		}
 		u, err := a.messageUpdate(ctx, tx, p, c, old, ch)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if m, err = tx.UpdateMessage(ctx, p.AccountID, id, u); err != nil {
-			return err
+		m, err := tx.UpdateMessage(ctx, p.AccountID, id, u)
+		if err != nil {
+			return nil, err
 		}
 		if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
-			return err
+			return nil, err
 		}
-		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,
-			ConversationID: &c.ID, MessageID: &m.ID, SubjectID: m.ID})
+		l.forget(c.ID)
+		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,
+			ConversationID: &c.ID, MessageID: &m.ID, SubjectID: m.ID}); err != nil {
+			return nil, err
+		}
+		return l.messageView(m)
 	})
-	return m, err
 }
 
 // messageUpdate validates a change against the stored message.
@@ -452,30 +425,28 @@ func (a *App) messageUpdate(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 }
 
 // DeleteMessage soft-deletes a message: its content is replaced, attachments
-// dropped and content_attributes.deleted set (Chatwoot's behaviour).
-// With a conversation id the message must be in that conversation.
-func (a *App) DeleteMessage(ctx context.Context, conversationID, id int64) (*inbox.Message, error) {
-	p, err := require(ctx, inbox.ScopeInboxWrite)
-	if err != nil {
-		return nil, err
-	}
-	var m *inbox.Message
-	err = a.store.Update(ctx, func(tx inbox.Tx) error {
-		old, err := findMessageIn(ctx, tx, p.AccountID, conversationID, id)
+// dropped and content_attributes.deleted set (Chatwoot's behaviour). The
+// message must be in the named conversation. It returns the message's view.
+func (a *App) DeleteMessage(ctx context.Context, ref ConversationRef, id int64) (*MessageView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*MessageView, error) {
+		c, err := l.find(ref)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := loadConversation(ctx, tx, p, old.ConversationID); err != nil {
-			return err
+		if _, err := l.Message(c.ID, id, false); err != nil {
+			return nil, err
 		}
 		attrs := inbox.Attributes{"deleted": true}
 		u := inbox.MessageUpdate{Content: ptr("This message was deleted"), HasContent: ptr(true), ContentType: ptr("text"),
 			ContentAttributes: &attrs, AttachmentIDs: &[]int64{}}
-		if m, err = tx.UpdateMessage(ctx, p.AccountID, id, u); err != nil {
-			return err
+		m, err := l.tx.UpdateMessage(l.ctx, p.AccountID, id, u)
+		if err != nil {
+			return nil, err
 		}
-		return emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,
-			ConversationID: &m.ConversationID, MessageID: &m.ID, SubjectID: m.ID})
+		if err := emit(l.ctx, l.tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventMessageUpdated,
+			ConversationID: &m.ConversationID, MessageID: &m.ID, SubjectID: m.ID}); err != nil {
+			return nil, err
+		}
+		return l.messageView(m)
 	})
-	return m, err
 }

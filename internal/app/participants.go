@@ -16,28 +16,31 @@ type ParticipantCreate struct {
 	LastMessageSentAt *time.Time
 }
 
-// CreateParticipant adds a Client or Host to a conversation. Duplicates are
-// allowed (BookingSync production has them). The first Client participant
-// becomes the conversation's contact.
-func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*inbox.Participant, error) {
-	pt := &inbox.Participant{ConversationID: in.ConversationID, MemberType: in.MemberType, MemberID: in.MemberID,
+// CreateParticipant adds a Client or Host to a conversation and returns its
+// view. Duplicates are allowed (BookingSync production has them). The first
+// Client participant becomes the conversation's contact.
+func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*ParticipantView, error) {
+	base := inbox.Participant{ConversationID: in.ConversationID, MemberType: in.MemberType, MemberID: in.MemberID,
 		LastMessageSentAt: in.LastMessageSentAt}
-	if err := pt.Validate(); err != nil {
+	if err := base.Validate(); err != nil {
 		return nil, err
 	}
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Participant, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ParticipantView, error) {
+		ctx, tx := l.ctx, l.tx
+		pt := base
 		pt.AccountID = p.AccountID
-		c, err := tx.FindConversationByID(ctx, p.AccountID, in.ConversationID)
+		c, err := l.conversation(in.ConversationID)
 		if err != nil {
 			return nil, asInvalid(err, "conversation_id")
 		}
-		if err := checkVisible(ctx, tx, p, c); err != nil {
+		if err := l.visible(c); err != nil {
 			return nil, err
 		}
+		v := &ParticipantView{Participant: &pt}
 		if in.MemberType == inbox.MemberClient {
-			_, err = tx.FindClientByID(ctx, p.AccountID, in.MemberID)
+			v.Client, err = l.client(in.MemberID)
 		} else {
-			_, err = tx.FindHostByID(ctx, p.AccountID, in.MemberID)
+			v.Host, err = l.host(in.MemberID)
 		}
 		if err != nil {
 			return nil, asInvalid(err, "member_id")
@@ -45,7 +48,7 @@ func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*inb
 		if in.Read != nil && *in.Read {
 			pt.ReadAt = ptr(tx.Now())
 		}
-		if err := tx.CreateParticipant(ctx, pt); err != nil {
+		if err := tx.CreateParticipant(ctx, &pt); err != nil {
 			return nil, err
 		}
 		if in.MemberType == inbox.MemberClient && c.ClientID == nil {
@@ -54,95 +57,40 @@ func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*inb
 				return nil, err
 			}
 		}
-		return pt, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantCreated,
+		return v, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantCreated,
 			ConversationID: &c.ID, SubjectID: pt.ID})
 	})
 }
 
-// SetParticipantRead marks a participant as having read the conversation now
-// (true) or not at all (false).
-func (a *App) SetParticipantRead(ctx context.Context, id int64, read bool) (*inbox.Participant, error) {
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Participant, error) {
-		pt, err := tx.FindParticipantByID(ctx, p.AccountID, id)
+// UpdateParticipant marks a participant as having read the conversation now
+// (read true) or not at all (false), and returns its view; read nil changes
+// nothing and returns the participant as it is.
+func (a *App) UpdateParticipant(ctx context.Context, id int64, read *bool) (*ParticipantView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ParticipantView, error) {
+		ctx, tx := l.ctx, l.tx
+		pt, err := l.Participant(id)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := loadConversation(ctx, tx, p, pt.ConversationID); err != nil {
-			return nil, err
-		}
-		var at *time.Time
-		if read {
-			at = ptr(tx.Now())
-		}
-		if pt, err = tx.UpdateParticipant(ctx, p.AccountID, id, inbox.ParticipantUpdate{ReadAt: &at}); err != nil {
-			return nil, err
-		}
-		return pt, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantUpdated,
-			ConversationID: &pt.ConversationID, SubjectID: pt.ID})
-	})
-}
-
-// GetParticipant returns one participant.
-func (a *App) GetParticipant(ctx context.Context, id int64) (*inbox.Participant, error) {
-	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Participant, error) {
-		pt, err := tx.FindParticipantByID(ctx, p.AccountID, id)
-		if err != nil {
-			return nil, err
-		}
-		_, err = loadConversation(ctx, tx, p, pt.ConversationID)
-		return pt, err
-	})
-}
-
-// ListParticipants lists participants; agents must name a conversation.
-func (a *App) ListParticipants(ctx context.Context, f inbox.ParticipantFilter) ([]*inbox.Participant, int, error) {
-	l, err := viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) (Listing[*inbox.Participant], error) {
-		var l Listing[*inbox.Participant]
-		if f.ConversationID != nil {
-			if _, err := loadConversation(ctx, tx, p, *f.ConversationID); err != nil {
-				return l, err
+		if read != nil {
+			var at *time.Time
+			if *read {
+				at = ptr(tx.Now())
 			}
-		} else if !p.IsAdmin() {
-			return l, errNotPermitted()
+			if pt, err = tx.UpdateParticipant(ctx, p.AccountID, id, inbox.ParticipantUpdate{ReadAt: &at}); err != nil {
+				return nil, err
+			}
+			if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantUpdated,
+				ConversationID: &pt.ConversationID, SubjectID: pt.ID}); err != nil {
+				return nil, err
+			}
 		}
-		var err error
-		l.Items, l.Total, err = tx.FindParticipants(ctx, p.AccountID, f)
-		return l, err
-	})
-	return l.Items, l.Total, err
-}
-
-// Watchers returns the hosts participating in a conversation (Chatwoot's
-// conversation participants), in the order they joined, without duplicates.
-func (a *App) Watchers(ctx context.Context, conversationID int64) ([]*inbox.Host, error) {
-	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) ([]*inbox.Host, error) {
-		if _, err := loadConversation(ctx, tx, p, conversationID); err != nil {
-			return nil, err
-		}
-		return watchers(ctx, tx, p.AccountID, conversationID)
-	})
-}
-
-func watchers(ctx context.Context, tx inbox.Tx, accountID, conversationID int64) ([]*inbox.Host, error) {
-	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
-		MemberType: inbox.MemberHost, Page: inbox.Page{Limit: 1000, SkipTotal: true}})
-	if err != nil {
-		return nil, err
-	}
-	out := []*inbox.Host{}
-	seen := map[int64]bool{}
-	for _, pt := range ps {
-		if seen[pt.MemberID] {
-			continue
-		}
-		seen[pt.MemberID] = true
-		h, err := tx.FindHostByID(ctx, accountID, pt.MemberID)
+		vs, err := l.ParticipantViews([]*inbox.Participant{pt})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, h)
-	}
-	return out, nil
+		return vs[0], nil
+	})
 }
 
 // WatcherOp says how ChangeWatchers treats the given hosts.
@@ -159,9 +107,10 @@ const (
 // hosts added (WatchersAdd) or all watchers afterwards (WatchersSet,
 // WatchersRemove). Unknown host ids are a 422 on user_ids; a host who has
 // sent messages in the conversation stays a participant.
-func (a *App) ChangeWatchers(ctx context.Context, conversationID int64, hostIDs []int64, op WatcherOp) ([]*inbox.Host, error) {
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) ([]*inbox.Host, error) {
-		c, err := loadConversation(ctx, tx, p, conversationID)
+func (a *App) ChangeWatchers(ctx context.Context, ref ConversationRef, hostIDs []int64, op WatcherOp) ([]*inbox.Host, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) ([]*inbox.Host, error) {
+		ctx, tx := l.ctx, l.tx
+		c, err := l.find(ref)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +121,7 @@ func (a *App) ChangeWatchers(ctx context.Context, conversationID int64, hostIDs 
 			}
 			want[id] = true
 		}
-		current, err := watchers(ctx, tx, p.AccountID, c.ID)
+		current, err := l.watchers(c.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -207,7 +156,7 @@ func (a *App) ChangeWatchers(ctx context.Context, conversationID int64, hostIDs 
 		if op == WatchersAdd {
 			return added, nil
 		}
-		return watchers(ctx, tx, p.AccountID, c.ID)
+		return l.watchers(c.ID)
 	})
 }
 

@@ -9,31 +9,8 @@ import (
 // The related resources (hosts, clients, sources, bookings, inquiries) exist
 // so that conversation links resolve and references can be validated.
 
-// GetAccount returns the caller's own account.
-func (a *App) GetAccount(ctx context.Context) (*inbox.Account, error) {
-	return viewAs(ctx, a, inbox.ScopePublic, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Account, error) {
-		return tx.FindAccountByID(ctx, p.AccountID)
-	})
-}
-
-// ListHosts lists hosts of the account.
-func (a *App) ListHosts(ctx context.Context, f inbox.HostFilter) ([]*inbox.Host, int, error) {
-	l, err := viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Host], err error) {
-		l.Items, l.Total, err = tx.FindHosts(ctx, p.AccountID, f)
-		return l, err
-	})
-	return l.Items, l.Total, err
-}
-
-// GetHost returns one host of the account.
-func (a *App) GetHost(ctx context.Context, id int64) (*inbox.Host, error) {
-	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Host, error) {
-		return tx.FindHostByID(ctx, p.AccountID, id)
-	})
-}
-
 // CreateHost creates a host through the API (an agent with no API token).
-func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*inbox.Host, error) {
+func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*HostView, error) {
 	if h.Role == "" {
 		h.Role = inbox.RoleAgent
 	}
@@ -43,7 +20,8 @@ func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*inbox.Host, error
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Host, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*HostView, error) {
+		tx := l.tx
 		h.AccountID = p.AccountID
 		if h.SourceID != nil {
 			if _, err := tx.FindSourceByID(ctx, p.AccountID, *h.SourceID); err != nil {
@@ -56,13 +34,14 @@ func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*inbox.Host, error
 		if err := tx.CreateHost(ctx, h); err != nil {
 			return nil, err
 		}
-		return h, addMemberships(ctx, tx, h, nil)
+		return &HostView{Host: h, ParticipantIDs: []int64{}}, addMemberships(ctx, tx, h, nil)
 	})
 }
 
 // UpdateHost changes a host.
-func (a *App) UpdateHost(ctx context.Context, id int64, u inbox.HostUpdate) (*inbox.Host, error) {
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Host, error) {
+func (a *App) UpdateHost(ctx context.Context, id int64, u inbox.HostUpdate) (*HostView, error) {
+	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*HostView, error) {
+		tx := l.tx
 		h, err := tx.FindHostByID(ctx, p.AccountID, id)
 		if err != nil {
 			return nil, err
@@ -90,23 +69,14 @@ func (a *App) UpdateHost(ctx context.Context, id int64, u inbox.HostUpdate) (*in
 				return nil, err
 			}
 		}
-		return tx.UpdateHost(ctx, p.AccountID, id, u)
-	})
-}
-
-// ListClients lists clients of the account.
-func (a *App) ListClients(ctx context.Context, f inbox.ClientFilter) ([]*inbox.Client, int, error) {
-	l, err := viewAs(ctx, a, inbox.ScopeClientsRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Client], err error) {
-		l.Items, l.Total, err = tx.FindClients(ctx, p.AccountID, f)
-		return l, err
-	})
-	return l.Items, l.Total, err
-}
-
-// GetClient returns one client of the account.
-func (a *App) GetClient(ctx context.Context, id int64) (*inbox.Client, error) {
-	return viewAs(ctx, a, inbox.ScopeClientsRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {
-		return tx.FindClientByID(ctx, p.AccountID, id)
+		if h, err = tx.UpdateHost(ctx, p.AccountID, id, u); err != nil {
+			return nil, err
+		}
+		vs, err := l.HostViews([]*inbox.Host{h})
+		if err != nil {
+			return nil, err
+		}
+		return vs[0], nil
 	})
 }
 
@@ -115,7 +85,8 @@ func (a *App) CreateClient(ctx context.Context, c *inbox.Client) (*inbox.Client,
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {
+	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(l *Loader, p *inbox.Principal) (*inbox.Client, error) {
+		tx := l.tx
 		c.AccountID = p.AccountID
 		if err := tx.CreateClient(ctx, c); err != nil {
 			return nil, err
@@ -126,7 +97,8 @@ func (a *App) CreateClient(ctx context.Context, c *inbox.Client) (*inbox.Client,
 
 // UpdateClient changes a client.
 func (a *App) UpdateClient(ctx context.Context, id int64, u inbox.ClientUpdate) (*inbox.Client, error) {
-	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Client, error) {
+	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(l *Loader, p *inbox.Principal) (*inbox.Client, error) {
+		tx := l.tx
 		c, err := tx.FindClientByID(ctx, p.AccountID, id)
 		if err != nil {
 			return nil, err
@@ -148,29 +120,14 @@ func (a *App) UpdateClient(ctx context.Context, id int64, u inbox.ClientUpdate) 
 	})
 }
 
-// ListSources lists sources of the account.
-func (a *App) ListSources(ctx context.Context, f inbox.ListFilter) ([]*inbox.Source, int, error) {
-	l, err := viewAs(ctx, a, inbox.ScopeBookingsRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Source], err error) {
-		l.Items, l.Total, err = tx.FindSources(ctx, p.AccountID, f)
-		return l, err
-	})
-	return l.Items, l.Total, err
-}
-
-// GetSource returns one source.
-func (a *App) GetSource(ctx context.Context, id int64) (*inbox.Source, error) {
-	return viewAs(ctx, a, inbox.ScopeBookingsRead, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Source, error) {
-		return tx.FindSourceByID(ctx, p.AccountID, id)
-	})
-}
-
 // CreateSource creates a source. API-created sources are never internal.
 func (a *App) CreateSource(ctx context.Context, s *inbox.Source) (*inbox.Source, error) {
 	s.Internal = false
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Source, error) {
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(l *Loader, p *inbox.Principal) (*inbox.Source, error) {
+		tx := l.tx
 		s.AccountID = p.AccountID
 		return s, tx.CreateSource(ctx, s)
 	})
@@ -183,40 +140,22 @@ func (a *App) UpdateSource(ctx context.Context, id int64, u inbox.SourceUpdate) 
 			return nil, err
 		}
 	}
-	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Source, error) {
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(l *Loader, p *inbox.Principal) (*inbox.Source, error) {
+		tx := l.tx
 		return tx.UpdateSource(ctx, p.AccountID, id, u)
 	})
 }
 
-// ListBookings lists bookings with their linked conversations.
-func (a *App) ListBookings(ctx context.Context, f inbox.ListFilter) ([]*inbox.Booking, map[int64][]int64, int, error) {
-	type result struct {
-		l     Listing[*inbox.Booking]
-		links map[int64][]int64
-	}
-	r, err := viewAs(ctx, a, inbox.ScopeBookingsRead, func(tx inbox.Tx, p *inbox.Principal) (r result, err error) {
-		if r.l.Items, r.l.Total, err = tx.FindBookings(ctx, p.AccountID, f); err != nil {
-			return r, err
-		}
-		ids := make([]int64, len(r.l.Items))
-		for i, b := range r.l.Items {
-			ids[i] = b.ID
-		}
-		r.links, err = tx.FindBookingConversationIDs(ctx, p.AccountID, ids)
-		return r, err
-	})
-	return r.l.Items, r.links, r.l.Total, err
-}
-
 // CreateBooking creates a booking; referenced client and source must be the account's.
-func (a *App) CreateBooking(ctx context.Context, b *inbox.Booking) (*inbox.Booking, error) {
+func (a *App) CreateBooking(ctx context.Context, b *inbox.Booking) (*BookingView, error) {
 	if b.Status == "" {
 		b.Status = inbox.BookingBooked
 	}
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Booking, error) {
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(l *Loader, p *inbox.Principal) (*BookingView, error) {
+		tx := l.tx
 		b.AccountID = p.AccountID
 		if err := checkBookingRefs(ctx, tx, p.AccountID, b.ClientID, b.SourceID); err != nil {
 			return nil, err
@@ -224,7 +163,10 @@ func (a *App) CreateBooking(ctx context.Context, b *inbox.Booking) (*inbox.Booki
 		if err := tx.CreateBooking(ctx, b); err != nil {
 			return nil, err
 		}
-		return b, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventBookingCreated, SubjectID: b.ID})
+		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventBookingCreated, SubjectID: b.ID}); err != nil {
+			return nil, err
+		}
+		return &BookingView{Booking: b, ConversationIDs: []int64{}}, nil
 	})
 }
 
@@ -246,8 +188,9 @@ func checkBookingRefs(ctx context.Context, tx inbox.Tx, accountID int64, clientI
 }
 
 // UpdateBooking changes a booking (a status of Canceled cancels it).
-func (a *App) UpdateBooking(ctx context.Context, id int64, u inbox.BookingUpdate) (*inbox.Booking, error) {
-	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Booking, error) {
+func (a *App) UpdateBooking(ctx context.Context, id int64, u inbox.BookingUpdate) (*BookingView, error) {
+	return updateAs(ctx, a, inbox.ScopeBookingsWriteOwned, func(l *Loader, p *inbox.Principal) (*BookingView, error) {
+		tx := l.tx
 		b, err := tx.FindBookingByID(ctx, p.AccountID, id)
 		if err != nil {
 			return nil, err
@@ -278,17 +221,11 @@ func (a *App) UpdateBooking(ctx context.Context, id int64, u inbox.BookingUpdate
 		if b, err = tx.UpdateBooking(ctx, p.AccountID, id, u); err != nil {
 			return nil, err
 		}
-		return b, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventBookingUpdated, SubjectID: b.ID})
+		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventBookingUpdated, SubjectID: b.ID}); err != nil {
+			return nil, err
+		}
+		return bookingView(l, b)
 	})
-}
-
-// ListInquiries lists inquiries of the account.
-func (a *App) ListInquiries(ctx context.Context, f inbox.ListFilter) ([]*inbox.Inquiry, int, error) {
-	l, err := viewAs(ctx, a, inbox.ScopeInquiriesRead, func(tx inbox.Tx, p *inbox.Principal) (l Listing[*inbox.Inquiry], err error) {
-		l.Items, l.Total, err = tx.FindInquiries(ctx, p.AccountID, f)
-		return l, err
-	})
-	return l.Items, l.Total, err
 }
 
 // CreateInquiry creates an inquiry; references must be the account's.
@@ -296,7 +233,8 @@ func (a *App) CreateInquiry(ctx context.Context, q *inbox.Inquiry) (*inbox.Inqui
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	return updateAs(ctx, a, inbox.ScopeInquiriesWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Inquiry, error) {
+	return updateAs(ctx, a, inbox.ScopeInquiriesWriteOwned, func(l *Loader, p *inbox.Principal) (*inbox.Inquiry, error) {
+		tx := l.tx
 		q.AccountID = p.AccountID
 		if err := checkInquiryRefs(ctx, tx, p, q.SourceID, q.BookingID, q.ConversationID); err != nil {
 			return nil, err
@@ -327,7 +265,8 @@ func checkInquiryRefs(ctx context.Context, tx inbox.Tx, p *inbox.Principal, sour
 
 // UpdateInquiry changes an inquiry.
 func (a *App) UpdateInquiry(ctx context.Context, id int64, u inbox.InquiryUpdate) (*inbox.Inquiry, error) {
-	return updateAs(ctx, a, inbox.ScopeInquiriesWriteOwned, func(tx inbox.Tx, p *inbox.Principal) (*inbox.Inquiry, error) {
+	return updateAs(ctx, a, inbox.ScopeInquiriesWriteOwned, func(l *Loader, p *inbox.Principal) (*inbox.Inquiry, error) {
+		tx := l.tx
 		q, err := tx.FindInquiryByID(ctx, p.AccountID, id)
 		if err != nil {
 			return nil, err
@@ -368,32 +307,16 @@ func (a *App) UpdateInquiry(ctx context.Context, id int64, u inbox.InquiryUpdate
 	})
 }
 
-// ListInboxes lists the inboxes the caller may see.
-func (a *App) ListInboxes(ctx context.Context) ([]*inbox.Inbox, error) {
-	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) ([]*inbox.Inbox, error) {
-		all, err := tx.FindInboxes(ctx, p.AccountID)
-		if err != nil {
-			return nil, err
-		}
-		var out []*inbox.Inbox
-		for _, b := range all {
-			if ok, err := canSeeInbox(ctx, tx, p, b.ID); err != nil {
-				return nil, err
-			} else if ok {
-				out = append(out, b)
-			}
-		}
-		return out, nil
-	})
+// BookingView is a booking with its linked conversations.
+type BookingView struct {
+	*inbox.Booking
+	ConversationIDs []int64
 }
 
-// DeletedIDs lists ids of records of a resource deleted since a time.
-func (a *App) DeletedIDs(ctx context.Context, resource string, since inbox.TimeRange) ([]int64, error) {
-	return viewAs(ctx, a, inbox.ScopePublic, func(tx inbox.Tx, p *inbox.Principal) ([]int64, error) {
-		var t = zeroTime
-		if since.Since != nil {
-			t = *since.Since
-		}
-		return tx.FindDeletedIDs(ctx, p.AccountID, resource, t)
-	})
+func bookingView(l *Loader, b *inbox.Booking) (*BookingView, error) {
+	links, err := l.tx.FindBookingConversationIDs(l.ctx, l.accountID(), []int64{b.ID})
+	if err != nil {
+		return nil, err
+	}
+	return &BookingView{Booking: b, ConversationIDs: links[b.ID]}, nil
 }

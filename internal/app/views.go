@@ -1,15 +1,15 @@
 package app
 
 import (
-	"context"
-
 	inbox "github.com/inboxd/inbox"
 )
 
 // ConversationView is a conversation with what the dialects render beside
-// it. Which parts are filled depends on ViewOptions.
+// it. Which parts are filled depends on ViewOptions: with neither option only
+// the conversation itself (Stats nil).
 type ConversationView struct {
 	*inbox.Conversation
+	// Stats is the read state (both options load it).
 	Stats *inbox.ConversationStats
 	// Links: BookingSync's linked ids.
 	Links *inbox.ConversationLinks
@@ -23,7 +23,10 @@ type ConversationView struct {
 
 // ViewOptions select the parts of a ConversationView to load.
 type ViewOptions struct {
-	Links   bool
+	// Links loads the read state and the linked ids (BookingSync).
+	Links bool
+	// Details loads the read state, the inbox, contact, assignee and newest
+	// messages (Chatwoot).
 	Details bool
 }
 
@@ -37,124 +40,79 @@ type MessageView struct {
 	Conversation *inbox.Conversation
 }
 
-// ConversationViews loads the parts of each conversation's view in one read
-// transaction. Conversations must belong to the caller's account.
-func (a *App) ConversationViews(ctx context.Context, convs []*inbox.Conversation, opt ViewOptions) ([]*ConversationView, error) {
-	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) ([]*ConversationView, error) {
-		ids := make([]int64, len(convs))
-		for i, c := range convs {
-			ids[i] = c.ID
-		}
-		stats, err := tx.FindConversationStats(ctx, p.AccountID, ids)
-		if err != nil {
-			return nil, err
-		}
-		var links map[int64]*inbox.ConversationLinks
-		if opt.Links {
-			if links, err = tx.FindConversationLinks(ctx, p.AccountID, ids); err != nil {
-				return nil, err
-			}
-		}
-		var latest map[int64][2]*inbox.Message
-		if opt.Details {
-			if latest, err = tx.FindLatestMessages(ctx, p.AccountID, ids); err != nil {
-				return nil, err
-			}
-		}
-		cache := newLookup(ctx, tx, p.AccountID)
-		out := make([]*ConversationView, len(convs))
-		for i, c := range convs {
-			v := &ConversationView{Conversation: c, Stats: stats[c.ID]}
-			if v.Stats == nil {
-				v.Stats = &inbox.ConversationStats{}
-			}
-			if opt.Links {
-				v.Links = links[c.ID]
-			}
-			if opt.Details {
-				if err := cache.fillDetails(v, latest[c.ID]); err != nil {
-					return nil, err
-				}
-			}
-			out[i] = v
-		}
-		return out, nil
-	})
+// ParticipantView is a participant with its member resolved: exactly one of
+// Host and Client is set.
+type ParticipantView struct {
+	*inbox.Participant
+	Host   *inbox.Host
+	Client *inbox.Client
 }
 
-// MessageViews resolves senders and attachments of messages.
-func (a *App) MessageViews(ctx context.Context, msgs []*inbox.Message) ([]*MessageView, error) {
-	return viewAs(ctx, a, inbox.ScopeInboxRead, func(tx inbox.Tx, p *inbox.Principal) ([]*MessageView, error) {
-		cache := newLookup(ctx, tx, p.AccountID)
-		out := make([]*MessageView, len(msgs))
-		for i, m := range msgs {
-			v, err := cache.message(m)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
-	})
-}
-
-// lookup memoises records read while building views.
-type lookup struct {
-	ctx          context.Context
-	tx           inbox.Tx
-	accountID    int64
-	hosts        map[int64]*inbox.Host
-	clients      map[int64]*inbox.Client
-	inboxes      map[int64]*inbox.Inbox
-	participants map[int64]*inbox.Participant
-	convs        map[int64]*inbox.Conversation
-}
-
-func newLookup(ctx context.Context, tx inbox.Tx, accountID int64) *lookup {
-	return &lookup{ctx: ctx, tx: tx, accountID: accountID, hosts: map[int64]*inbox.Host{},
-		clients: map[int64]*inbox.Client{}, inboxes: map[int64]*inbox.Inbox{},
-		participants: map[int64]*inbox.Participant{}, convs: map[int64]*inbox.Conversation{}}
-}
-
-func memo[T any](m map[int64]*T, id int64, find func() (*T, error)) (*T, error) {
-	if v, ok := m[id]; ok {
-		return v, nil
-	}
-	v, err := find()
+// Conversation returns the view of a conversation the reader may see:
+// ENOTFOUND when it is missing or another account's, EFORBIDDEN outside the
+// reader's inboxes.
+func (l *Loader) Conversation(ref ConversationRef, opt ViewOptions) (*ConversationView, error) {
+	c, err := l.find(ref)
 	if err != nil {
 		return nil, err
 	}
-	m[id] = v
-	return v, nil
+	vs, err := l.ConversationViews([]*inbox.Conversation{c}, opt)
+	if err != nil {
+		return nil, err
+	}
+	return vs[0], nil
 }
 
-func (l *lookup) host(id int64) (*inbox.Host, error) {
-	return memo(l.hosts, id, func() (*inbox.Host, error) { return l.tx.FindHostByID(l.ctx, l.accountID, id) })
+// ConversationViews builds the views of conversations already read (and
+// checked) by the caller, loading the parts opt asks for in a few queries for
+// all of them.
+func (l *Loader) ConversationViews(convs []*inbox.Conversation, opt ViewOptions) ([]*ConversationView, error) {
+	out := make([]*ConversationView, len(convs))
+	for i, c := range convs {
+		l.convs[c.ID] = c
+		out[i] = &ConversationView{Conversation: c}
+	}
+	if !opt.Links && !opt.Details || len(convs) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(convs))
+	for i, c := range convs {
+		ids[i] = c.ID
+	}
+	stats, err := l.tx.FindConversationStats(l.ctx, l.accountID(), ids)
+	if err != nil {
+		return nil, err
+	}
+	var links map[int64]*inbox.ConversationLinks
+	if opt.Links {
+		if links, err = l.tx.FindConversationLinks(l.ctx, l.accountID(), ids); err != nil {
+			return nil, err
+		}
+	}
+	var latest map[int64][2]*inbox.Message
+	if opt.Details {
+		if latest, err = l.tx.FindLatestMessages(l.ctx, l.accountID(), ids); err != nil {
+			return nil, err
+		}
+	}
+	for _, v := range out {
+		if v.Stats = stats[v.ID]; v.Stats == nil {
+			v.Stats = &inbox.ConversationStats{}
+		}
+		if opt.Links {
+			v.Links = links[v.ID]
+		}
+		if opt.Details {
+			if err := l.fillDetails(v, latest[v.ID]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
-func (l *lookup) client(id int64) (*inbox.Client, error) {
-	return memo(l.clients, id, func() (*inbox.Client, error) { return l.tx.FindClientByID(l.ctx, l.accountID, id) })
-}
-
-func (l *lookup) inbox(id int64) (*inbox.Inbox, error) {
-	return memo(l.inboxes, id, func() (*inbox.Inbox, error) { return l.tx.FindInboxByID(l.ctx, l.accountID, id) })
-}
-
-func (l *lookup) conversation(id int64) (*inbox.Conversation, error) {
-	return memo(l.convs, id, func() (*inbox.Conversation, error) {
-		return l.tx.FindConversationByID(l.ctx, l.accountID, id)
-	})
-}
-
-func (l *lookup) participant(id int64) (*inbox.Participant, error) {
-	return memo(l.participants, id, func() (*inbox.Participant, error) {
-		return l.tx.FindParticipantByID(l.ctx, l.accountID, id)
-	})
-}
-
-func (l *lookup) fillDetails(v *ConversationView, latest [2]*inbox.Message) error {
+func (l *Loader) fillDetails(v *ConversationView, latest [2]*inbox.Message) error {
 	var err error
-	l.convs[v.ID] = v.Conversation
 	if v.Inbox, err = l.inbox(v.InboxID); err != nil {
 		return err
 	}
@@ -169,21 +127,35 @@ func (l *lookup) fillDetails(v *ConversationView, latest [2]*inbox.Message) erro
 		}
 	}
 	if latest[0] != nil {
-		if v.Latest, err = l.message(latest[0]); err != nil {
+		if v.Latest, err = l.messageView(latest[0]); err != nil {
 			return err
 		}
 	}
 	if latest[1] != nil {
 		if latest[1] == latest[0] {
 			v.LatestNonActivity = v.Latest
-		} else if v.LatestNonActivity, err = l.message(latest[1]); err != nil {
+		} else if v.LatestNonActivity, err = l.messageView(latest[1]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (l *lookup) message(m *inbox.Message) (*MessageView, error) {
+// MessageViews resolves the senders and attachments of messages already
+// read (and checked) by the caller.
+func (l *Loader) MessageViews(msgs []*inbox.Message) ([]*MessageView, error) {
+	out := make([]*MessageView, len(msgs))
+	for i, m := range msgs {
+		v, err := l.messageView(m)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (l *Loader) messageView(m *inbox.Message) (*MessageView, error) {
 	v := &MessageView{Message: m, Attachments: []*inbox.Attachment{}}
 	var err error
 	if v.Conversation, err = l.conversation(m.ConversationID); err != nil {
@@ -203,11 +175,31 @@ func (l *lookup) message(m *inbox.Message) (*MessageView, error) {
 		}
 	}
 	for _, id := range m.AttachmentIDs {
-		att, err := l.tx.FindAttachmentByID(l.ctx, l.accountID, id)
+		att, err := l.tx.FindAttachmentByID(l.ctx, l.accountID(), id)
 		if err != nil {
 			return nil, err
 		}
 		v.Attachments = append(v.Attachments, att)
 	}
 	return v, nil
+}
+
+// ParticipantViews resolves the members of participants already read (and
+// checked) by the caller.
+func (l *Loader) ParticipantViews(ps []*inbox.Participant) ([]*ParticipantView, error) {
+	out := make([]*ParticipantView, len(ps))
+	for i, pt := range ps {
+		v := &ParticipantView{Participant: pt}
+		var err error
+		if pt.MemberType == inbox.MemberClient {
+			v.Client, err = l.client(pt.MemberID)
+		} else {
+			v.Host, err = l.host(pt.MemberID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
 }

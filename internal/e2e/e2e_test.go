@@ -95,7 +95,7 @@ func newEnv(t *testing.T, n int) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.convs = append(e.convs, c)
+		e.convs = append(e.convs, c.Conversation)
 		e.inbox = c.InboxID
 	}
 	return e

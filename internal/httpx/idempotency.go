@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,23 +14,15 @@ import (
 	inbox "github.com/inboxd/inbox"
 )
 
-// Idempotency is what the Idempotency-Key middleware needs from the
-// application layer (internal/app implements it).
-type Idempotency interface {
-	BeginIdempotent(ctx context.Context, key, requestHash string) (*inbox.IdempotencyRecord, error)
-	FinishIdempotent(ctx context.Context, key string, status int, header string, body []byte) error
-	AbortIdempotent(ctx context.Context, key string) error
-}
-
-// replayHeaders are the response headers stored with an idempotent response.
-var replayHeaders = []string{"Content-Type", "Location"}
-
 // Idempotent wraps a POST handler that runs after authentication. A request
-// with an Idempotency-Key header is run once per key and account; a retry
-// with the same key and body gets the first response (status, body, and the
-// Content-Type and Location headers) with "Idempotent-Replayed: true", and
-// creates nothing. onError writes errors in the dialect's format.
-func Idempotent(store Idempotency, onError func(http.ResponseWriter, *http.Request, error), next http.HandlerFunc) http.HandlerFunc {
+// with an Idempotency-Key header gets an inbox.IdempotencyClaim (the key and
+// a hash of method, path, query, content type and body) in its context; the
+// write it leads to stores its response in the same transaction, and a retry
+// with the same key and body gets that response (status, body, Content-Type
+// and Location) with "Idempotent-Replayed: true" and creates nothing. See
+// Reply for the handler's side. onError writes errors in the dialect's
+// format.
+func Idempotent(onError func(http.ResponseWriter, *http.Request, error), next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 		if key == "" {
@@ -44,59 +38,91 @@ func Idempotent(store Idempotency, onError func(http.ResponseWriter, *http.Reque
 		h := sha256.New()
 		io.WriteString(h, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery+"\n"+r.Header.Get("Content-Type")+"\n")
 		h.Write(body)
-		rec, err := store.BeginIdempotent(r.Context(), key, hex.EncodeToString(h.Sum(nil)))
-		if err != nil {
-			onError(w, r, err)
-			return
+		claim := &inbox.IdempotencyClaim{Key: key, RequestHash: hex.EncodeToString(h.Sum(nil))}
+		next(w, r.WithContext(inbox.NewContextWithIdempotency(r.Context(), claim)))
+	}
+}
+
+// Response is a rendered response: what a handler sends, and what an
+// idempotent write stores for replay.
+type Response struct {
+	Status      int
+	ContentType string
+	Location    string // absolute URL of a created record, or ""
+	Body        []byte // nil for no body (Content-Length: 0)
+}
+
+// record is the response as an idempotency record stores it.
+func (resp Response) record() *inbox.IdempotencyRecord {
+	var hdr strings.Builder
+	if resp.ContentType != "" {
+		hdr.WriteString("Content-Type: " + resp.ContentType + "\n")
+	}
+	if resp.Location != "" {
+		hdr.WriteString("Location: " + resp.Location + "\n")
+	}
+	return &inbox.IdempotencyRecord{Status: resp.Status, Header: hdr.String(), Body: resp.Body}
+}
+
+// Write sends the response.
+func (resp Response) Write(w http.ResponseWriter) {
+	writeRecord(w, resp.record(), false)
+}
+
+func writeRecord(w http.ResponseWriter, rec *inbox.IdempotencyRecord, replayed bool) {
+	for _, line := range strings.Split(rec.Header, "\n") {
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			w.Header().Set(k, v)
 		}
-		if rec != nil {
-			for _, line := range strings.Split(rec.Header, "\n") {
-				if k, v, ok := strings.Cut(line, ": "); ok {
-					w.Header().Set(k, v)
-				}
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	if rec.Status != http.StatusNoContent {
+		w.Header().Set("Content-Length", itoa(len(rec.Body)))
+	}
+	w.WriteHeader(rec.Status)
+	w.Write(rec.Body)
+}
+
+// Reply runs a handler's one app call and writes its answer: encode renders
+// the call's result. When the request carries an Idempotency-Key, encode is
+// also the renderer the write uses, inside its transaction, for the response
+// it stores; the handler then sends exactly that stored response, and a
+// replayed key sends the first request's response. onError writes the
+// call's errors in the dialect's format.
+//
+// A dialect handler is: decode the request (writing its errors), then
+//
+//	httpx.Reply(w, r, func(ctx context.Context) (*app.MessageView, error) {
+//		return a.app.CreateMessage(ctx, in)
+//	}, func(v *app.MessageView) httpx.Response { return jsonResponse(200, messageFrom(v)) }, onError)
+//
+// T must be the type the use case returns: the write hands its result to
+// the renderer as that type.
+func Reply[T any](w http.ResponseWriter, r *http.Request, call func(context.Context) (T, error), encode func(T) Response,
+	onError func(error)) {
+	ctx := r.Context()
+	claim := inbox.IdempotencyFromContext(ctx)
+	if claim != nil {
+		claim.Render = func(result any) (*inbox.IdempotencyRecord, error) {
+			v, ok := result.(T)
+			if !ok {
+				return nil, fmt.Errorf("renderer of %T given a %T", v, result)
 			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(rec.Status)
-			w.Write(rec.Body)
-			return
+			return encode(v).record(), nil
 		}
-		rw := &recorder{ResponseWriter: w}
-		defer func() {
-			ctx := context.WithoutCancel(r.Context())
-			if rw.status == 0 || rw.status >= 500 || rw.status == http.StatusTooManyRequests {
-				store.AbortIdempotent(ctx, key)
-				return
-			}
-			var hdr strings.Builder
-			for _, k := range replayHeaders {
-				if v := w.Header().Get(k); v != "" {
-					hdr.WriteString(k + ": " + v + "\n")
-				}
-			}
-			store.FinishIdempotent(ctx, key, rw.status, hdr.String(), rw.body.Bytes())
-		}()
-		next(rw, r)
 	}
-}
-
-// recorder copies the status and body of a response as it is written.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
+	v, err := call(ctx)
+	var replay *inbox.Replay
+	switch {
+	case errors.As(err, &replay):
+		writeRecord(w, replay.Response, true)
+	case err != nil:
+		onError(err)
+	case claim != nil && claim.Response != nil:
+		writeRecord(w, claim.Response, false)
+	default:
+		encode(v).Write(w)
 	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
 }

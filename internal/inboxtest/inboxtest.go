@@ -12,12 +12,15 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	inbox "github.com/inboxd/inbox"
@@ -199,4 +202,116 @@ func MustCreateConversation(tb testing.TB, store inbox.Store, accountID, inboxID
 	}
 	mustUpdate(tb, store, "conversation", func(tx inbox.Tx) error { return tx.CreateConversation(context.Background(), c) })
 	return c
+}
+
+// CountingStore wraps a store and counts its transactions, so that a test can
+// check how many one request takes. Token lookups (a read transaction that
+// looks an access token up by its hash: authentication, which is cached
+// outside the request's one app call) and flushes of rate-limit counters
+// (batched, at most one a second per application) are counted apart.
+type CountingStore struct {
+	inbox.Store
+	mu     sync.Mutex
+	counts TxCounts
+}
+
+// TxCounts are the transactions a CountingStore saw.
+type TxCounts struct {
+	Reads, Writes int // the requests' own transactions
+	Auth          int // token lookups
+	RateLimit     int // rate-limit counter flushes
+}
+
+// NewCountingStore wraps s.
+func NewCountingStore(s inbox.Store) *CountingStore { return &CountingStore{Store: s} }
+
+// Reset zeroes the counts.
+func (s *CountingStore) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts = TxCounts{}
+}
+
+// Counts returns the counts so far.
+func (s *CountingStore) Counts() TxCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.counts
+}
+
+// Update implements inbox.Store.
+func (s *CountingStore) Update(ctx context.Context, fn func(inbox.Tx) error) error {
+	var kind txKind
+	err := s.Store.Update(ctx, func(tx inbox.Tx) error { return fn(&countingTx{Tx: tx, kind: &kind}) })
+	s.count(kind, true)
+	return err
+}
+
+// View implements inbox.Store.
+func (s *CountingStore) View(ctx context.Context, fn func(inbox.Tx) error) error {
+	var kind txKind
+	err := s.Store.View(ctx, func(tx inbox.Tx) error { return fn(&countingTx{Tx: tx, kind: &kind}) })
+	s.count(kind, false)
+	return err
+}
+
+func (s *CountingStore) count(kind txKind, write bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case kind == txAuth && !write:
+		s.counts.Auth++
+	case kind == txRateLimit:
+		s.counts.RateLimit++
+	case write:
+		s.counts.Writes++
+	default:
+		s.counts.Reads++
+	}
+}
+
+type txKind int
+
+const (
+	txRequest txKind = iota
+	txAuth
+	txRateLimit
+)
+
+// countingTx tags the transactions CountingStore counts apart.
+type countingTx struct {
+	inbox.Tx
+	kind *txKind
+}
+
+func (t *countingTx) FindAccessTokenByHash(ctx context.Context, hash []byte) (*inbox.AccessToken, error) {
+	*t.kind = txAuth
+	return t.Tx.FindAccessTokenByHash(ctx, hash)
+}
+
+func (t *countingTx) HitRateLimit(ctx context.Context, key string, window time.Time, n int) (int, error) {
+	*t.kind = txRateLimit
+	return t.Tx.HitRateLimit(ctx, key, window, n)
+}
+
+// RouteRecorder registers routes on a real mux and remembers their patterns,
+// so that tests can walk a dialect's route table (it is an httpx.Router).
+type RouteRecorder struct {
+	Mux      *http.ServeMux
+	Patterns []string
+}
+
+// NewRouteRecorder returns a recorder over a new mux.
+func NewRouteRecorder() *RouteRecorder { return &RouteRecorder{Mux: http.NewServeMux()} }
+
+// Handle registers h and records the pattern.
+func (r *RouteRecorder) Handle(p string, h http.Handler) {
+	r.Patterns = append(r.Patterns, p)
+	r.Mux.Handle(p, h)
+}
+
+// HandleFunc registers h and records the pattern.
+func (r *RouteRecorder) HandleFunc(p string, h func(http.ResponseWriter, *http.Request)) {
+	r.Patterns = append(r.Patterns, p)
+	r.Mux.HandleFunc(p, h)
 }

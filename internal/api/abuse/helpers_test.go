@@ -115,7 +115,7 @@ func (e *env) newConversation() *inbox.Conversation {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return c
+	return c.Conversation
 }
 
 // response is a finished request.

@@ -9,6 +9,7 @@
 package bookingsync
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -58,6 +59,11 @@ func (a *API) apiURL(r *http.Request, path string) string { return a.base(r) + "
 // writeEnvelope writes a BookingSync document: the templates, the records
 // under their plural key (always an array) and meta.
 func (a *API) writeEnvelope(w http.ResponseWriter, status int, templates object, plural string, records []object, meta object) {
+	a.envelope(status, templates, plural, records, meta).Write(w)
+}
+
+// envelope renders a BookingSync document (see writeEnvelope).
+func (a *API) envelope(status int, templates object, plural string, records []object, meta object) httpx.Response {
 	if records == nil {
 		records = []object{}
 	}
@@ -72,18 +78,21 @@ func (a *API) writeEnvelope(w http.ResponseWriter, status int, templates object,
 	b, err := marshal(doc)
 	if err != nil {
 		a.log.Error("encode response", "err", err)
-		httpx.WriteJSON(w, http.StatusInternalServerError, contentTypeAPI,
-			map[string][]errorBody{"errors": {{Code: "internal_server_error"}}})
-		return
+		b, _ = json.Marshal(map[string][]errorBody{"errors": {{Code: "internal_server_error"}}})
+		return httpx.Response{Status: http.StatusInternalServerError, ContentType: contentTypeAPI, Body: b}
 	}
-	w.Header().Set("Content-Type", contentTypeAPI)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	w.Write(b)
+	return httpx.Response{Status: status, ContentType: contentTypeAPI, Body: b}
 }
 
-// writeCreated answers 201 with the new record and its Location.
-func (a *API) writeCreated(w http.ResponseWriter, r *http.Request, path string, id int64, templates object, plural string, rec object) {
-	w.Header().Set("Location", a.apiURL(r, path+"/"+strconv.FormatInt(id, 10)))
-	a.writeEnvelope(w, http.StatusCreated, templates, plural, []object{rec}, nil)
+// updated renders the answer to an update: 200 with the record.
+func (a *API) updated(templates object, plural string, rec object) httpx.Response {
+	return a.envelope(http.StatusOK, templates, plural, []object{rec}, nil)
+}
+
+// created renders the answer to a create: 201 with the new record and its
+// Location.
+func (a *API) created(r *http.Request, path string, id int64, templates object, plural string, rec object) httpx.Response {
+	resp := a.envelope(http.StatusCreated, templates, plural, []object{rec}, nil)
+	resp.Location = a.apiURL(r, path+"/"+strconv.FormatInt(id, 10))
+	return resp
 }

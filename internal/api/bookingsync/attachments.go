@@ -1,12 +1,14 @@
 package bookingsync
 
 import (
+	"context"
 	"encoding/base64"
 	"mime"
 	"net/http"
 	"strings"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 var attachmentSchema = schema{
@@ -21,18 +23,18 @@ func (a *API) listAttachments(w http.ResponseWriter, r *http.Request) { a.attach
 func (a *API) getAttachments(w http.ResponseWriter, r *http.Request) { a.attachments(w, r, true) }
 
 func (a *API) attachments(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Attachment, int, error) {
-		return a.app.ListAttachments(r.Context(), inbox.AttachmentFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(at *inbox.Attachment) int64 { return at.ID })
-	if !ok {
-		return
-	}
-	base := a.base(r)
-	recs := make([]object, len(items))
-	for i, att := range items {
-		recs[i] = attachmentRecord(base, att)
-	}
-	a.respondList(w, r, q, total, "", templates(base, "attachments", attachmentRels...), "attachments", recs)
+	list(a, w, r, byIDs, listSpec[*inbox.Attachment]{
+		scope: inbox.ScopeInboxRead, plural: "attachments",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Attachment, int, error) {
+			return l.Attachments(inbox.AttachmentFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+		},
+		idOf: func(at *inbox.Attachment) int64 { return at.ID },
+		render: func(l *app.Loader, items []*inbox.Attachment) ([]object, object, error) {
+			base := a.base(r)
+			return records(items, func(at *inbox.Attachment) object { return attachmentRecord(base, at) }),
+				templates(base, "attachments", attachmentRels...), nil
+		},
+	})
 }
 
 // decodeFile reads the file attribute: Base64, either as a data URI
@@ -127,13 +129,10 @@ func (a *API) createAttachment(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	att, err := a.app.CreateAttachment(r.Context(), *f)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	base := a.base(r)
-	a.writeCreated(w, r, "/inbox/attachments", att.ID, templates(base, "attachments", attachmentRels...), "attachments", attachmentRecord(base, att))
+	reply(a, w, r, func(ctx context.Context) (*inbox.Attachment, error) {
+		return a.app.CreateAttachment(ctx, *f)
+	}, recordResponse(a, r, true, "/inbox/attachments", "attachments", templates(a.base(r), "attachments", attachmentRels...),
+		func(at *inbox.Attachment) int64 { return at.ID }, func(at *inbox.Attachment) object { return attachmentRecord(a.base(r), at) }))
 }
 
 func (a *API) updateAttachment(w http.ResponseWriter, r *http.Request) {
@@ -166,11 +165,8 @@ func (a *API) updateAttachment(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	att, err := a.app.UpdateAttachment(r.Context(), id, name, f)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	base := a.base(r)
-	a.writeEnvelope(w, http.StatusOK, templates(base, "attachments", attachmentRels...), "attachments", []object{attachmentRecord(base, att)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*inbox.Attachment, error) {
+		return a.app.UpdateAttachment(ctx, id, name, f)
+	}, recordResponse(a, r, false, "/inbox/attachments", "attachments", templates(a.base(r), "attachments", attachmentRels...),
+		func(at *inbox.Attachment) int64 { return at.ID }, func(at *inbox.Attachment) object { return attachmentRecord(a.base(r), at) }))
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/httpx"
 )
 
@@ -15,8 +16,9 @@ const syncedAtLayout = "2006-01-02 15:04:05 UTC"
 
 // scope wraps an /api/v3 handler: it stamps the request's start time,
 // authenticates the OAuth bearer token, counts the request against the hourly
-// rate limit, checks the scope the route needs, and honours Idempotency-Key
-// on POSTs.
+// rate limit, checks the scope the route needs (and tells internal/app, whose
+// use case must require exactly that scope), and honours Idempotency-Key on
+// POSTs.
 func (a *API) scope(s inbox.Scope, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Updated-Since-Request-Synced-At", httpx.RequestStart(r.Context()).UTC().Format(syncedAtLayout))
@@ -55,12 +57,13 @@ func (a *API) scope(s inbox.Scope, h http.HandlerFunc) http.Handler {
 				return
 			}
 		}
-		if !p.Scopes.Has(s) {
+		if !p.Allows(s) {
 			a.writeError(w, r, inbox.Errorf(inbox.EFORBIDDEN, "The access token lacks the %s scope.", s))
 			return
 		}
+		r = r.WithContext(app.WithRequest(r.Context(), app.Request{Scope: s}))
 		if r.Method == http.MethodPost {
-			httpx.Idempotent(a.app, a.writeError, h)(w, r)
+			httpx.Idempotent(a.writeError, h)(w, r)
 			return
 		}
 		h(w, r)

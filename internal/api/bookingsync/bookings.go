@@ -1,11 +1,13 @@
 package bookingsync
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 var bookingSchema = schema{
@@ -22,26 +24,27 @@ func (a *API) getBookings(w http.ResponseWriter, r *http.Request) { a.bookings(w
 // public fields and no links.
 func (a *API) bookings(w http.ResponseWriter, r *http.Request, byIDs bool) {
 	var last *app.BookingListing
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Booking, int, error) {
-		l, err := a.app.BrowseBookings(r.Context(), inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-		if err != nil {
-			return nil, 0, err
-		}
-		last = l
-		return l.Items, l.Total, nil
-	}, func(b *inbox.Booking) int64 { return b.ID })
-	if !ok {
-		return
-	}
-	recs := make([]object, len(items))
-	for i, b := range items {
-		recs[i] = bookingRecord(b, last.ConversationIDs[b.ID], last.PublicOnly)
-	}
-	var tpl object
-	if !last.PublicOnly {
-		tpl = templates(a.base(r), "bookings", bookingRels...)
-	}
-	a.respondList(w, r, q, total, "", tpl, "bookings", recs)
+	list(a, w, r, byIDs, listSpec[*inbox.Booking]{
+		scope: inbox.ScopePublic, plural: "bookings",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Booking, int, error) {
+			b, err := l.Bookings(inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+			if err != nil {
+				return nil, 0, err
+			}
+			last = b
+			return b.Items, b.Total, nil
+		},
+		idOf: func(b *inbox.Booking) int64 { return b.ID },
+		render: func(l *app.Loader, items []*inbox.Booking) ([]object, object, error) {
+			recs := records(items, func(b *inbox.Booking) object {
+				return bookingRecord(b, last.ConversationIDs[b.ID], last.PublicOnly)
+			})
+			if last.PublicOnly {
+				return recs, nil, nil
+			}
+			return recs, templates(a.base(r), "bookings", bookingRels...), nil
+		},
+	})
 }
 
 // bookingAttrs decodes the writable booking attributes.
@@ -75,20 +78,11 @@ func bookingAttrs(at attrs, errs *fieldErrors) inbox.BookingUpdate {
 	return u
 }
 
-// writeBooking answers a booking write with the whole record.
-func (a *API) writeBooking(w http.ResponseWriter, r *http.Request, b *inbox.Booking, created bool) {
-	l, err := a.app.BrowseBookings(r.Context(), inbox.ListFilter{IDs: []int64{b.ID}, Page: inbox.Page{Limit: 1}})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	rec := bookingRecord(b, l.ConversationIDs[b.ID], l.PublicOnly)
-	tpl := templates(a.base(r), "bookings", bookingRels...)
-	if created {
-		a.writeCreated(w, r, "/bookings", b.ID, tpl, "bookings", rec)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, tpl, "bookings", []object{rec}, nil)
+// bookingResponse renders a booking write's answer: the whole record.
+func (a *API) bookingResponse(r *http.Request, created bool) func(*app.BookingView) httpx.Response {
+	return recordResponse(a, r, created, "/bookings", "bookings", templates(a.base(r), "bookings", bookingRels...),
+		func(b *app.BookingView) int64 { return b.ID },
+		func(b *app.BookingView) object { return bookingRecord(b.Booking, b.ConversationIDs, false) })
 }
 
 func (a *API) createBooking(w http.ResponseWriter, r *http.Request) {
@@ -126,12 +120,9 @@ func (a *API) createBooking(w http.ResponseWriter, r *http.Request) {
 	if u.SourceID != nil {
 		b.SourceID = *u.SourceID
 	}
-	b, err = a.app.CreateBooking(r.Context(), b)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeBooking(w, r, b, true)
+	reply(a, w, r, func(ctx context.Context) (*app.BookingView, error) {
+		return a.app.CreateBooking(ctx, b)
+	}, a.bookingResponse(r, true))
 }
 
 func (a *API) updateBooking(w http.ResponseWriter, r *http.Request) {
@@ -155,12 +146,9 @@ func (a *API) updateBooking(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	b, err := a.app.UpdateBooking(r.Context(), id, u)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeBooking(w, r, b, false)
+	reply(a, w, r, func(ctx context.Context) (*app.BookingView, error) {
+		return a.app.UpdateBooking(ctx, id, u)
+	}, a.bookingResponse(r, false))
 }
 
 // cancelBooking is DELETE /bookings/:id: the booking is canceled, not
@@ -172,9 +160,7 @@ func (a *API) cancelBooking(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status := inbox.BookingCanceled
-	if _, err := a.app.UpdateBooking(r.Context(), id, inbox.BookingUpdate{Status: &status}); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	reply(a, w, r, func(ctx context.Context) (*app.BookingView, error) {
+		return a.app.UpdateBooking(ctx, id, inbox.BookingUpdate{Status: &status})
+	}, func(*app.BookingView) httpx.Response { return httpx.Response{Status: http.StatusNoContent} })
 }

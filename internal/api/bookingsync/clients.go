@@ -1,11 +1,13 @@
 package bookingsync
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 // passport, vat_number and addresses are shown (empty) but inboxd keeps no
@@ -22,17 +24,16 @@ func (a *API) listClients(w http.ResponseWriter, r *http.Request) { a.clients(w,
 func (a *API) getClients(w http.ResponseWriter, r *http.Request) { a.clients(w, r, true) }
 
 func (a *API) clients(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Client, int, error) {
-		return a.app.ListClients(r.Context(), inbox.ClientFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(c *inbox.Client) int64 { return c.ID })
-	if !ok {
-		return
-	}
-	recs := make([]object, len(items))
-	for i, c := range items {
-		recs[i] = clientRecord(c)
-	}
-	a.respondList(w, r, q, total, "", templates(a.base(r), "clients", clientRels...), "clients", recs)
+	list(a, w, r, byIDs, listSpec[*inbox.Client]{
+		scope: inbox.ScopeClientsRead, plural: "clients",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Client, int, error) {
+			return l.Clients(inbox.ClientFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+		},
+		idOf: func(c *inbox.Client) int64 { return c.ID },
+		render: func(l *app.Loader, items []*inbox.Client) ([]object, object, error) {
+			return records(items, clientRecord), templates(a.base(r), "clients", clientRels...), nil
+		},
+	})
 }
 
 // contactValue reads the single entry of emails ([{label, email}]) or
@@ -126,12 +127,10 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
 			*f.dst = *f.src
 		}
 	}
-	c, err = a.app.CreateClient(r.Context(), c)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeCreated(w, r, "/clients", c.ID, templates(a.base(r), "clients", clientRels...), "clients", clientRecord(c))
+	reply(a, w, r, func(ctx context.Context) (*inbox.Client, error) {
+		return a.app.CreateClient(ctx, c)
+	}, recordResponse(a, r, true, "/clients", "clients", templates(a.base(r), "clients", clientRels...),
+		func(c *inbox.Client) int64 { return c.ID }, clientRecord))
 }
 
 func (a *API) updateClient(w http.ResponseWriter, r *http.Request) {
@@ -155,10 +154,8 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	c, err := a.app.UpdateClient(r.Context(), id, u)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "clients", clientRels...), "clients", []object{clientRecord(c)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*inbox.Client, error) {
+		return a.app.UpdateClient(ctx, id, u)
+	}, recordResponse(a, r, false, "/clients", "clients", templates(a.base(r), "clients", clientRels...),
+		func(c *inbox.Client) int64 { return c.ID }, clientRecord))
 }

@@ -6,6 +6,7 @@ import (
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 var conversationSchema = schema{
@@ -15,18 +16,8 @@ var conversationSchema = schema{
 	readOnly: []string{"closed_at", "created_by_id", "created_by_type", "marked_as_spam_at", "read_at"},
 }
 
-// conversationRecords renders conversations with their links and read state.
-func (a *API) conversationRecords(r *http.Request, convs []*inbox.Conversation) ([]object, error) {
-	views, err := a.app.ConversationViews(r.Context(), convs, app.ViewOptions{Links: true})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]object, len(views))
-	for i, v := range views {
-		out[i] = conversationRecord(v)
-	}
-	return out, nil
-}
+// links are the parts of a conversation BookingSync renders.
+var links = app.ViewOptions{Links: true}
 
 func (a *API) listConversations(w http.ResponseWriter, r *http.Request) {
 	a.conversations(w, r, false)
@@ -37,33 +28,33 @@ func (a *API) getConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) conversations(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Conversation, int, error) {
-		return a.app.ListConversations(r.Context(), inbox.ConversationFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(c *inbox.Conversation) int64 { return c.ID })
-	if !ok {
-		return
-	}
-	recs, err := a.conversationRecords(r, items)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.respondList(w, r, q, total, inbox.ResourceConversations, templates(a.base(r), "conversations", conversationRels...), "conversations", recs)
+	list(a, w, r, byIDs, listSpec[*app.ConversationView]{
+		scope: inbox.ScopeInboxRead, resource: inbox.ResourceConversations, plural: "conversations",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*app.ConversationView, int, error) {
+			page, err := l.Conversations(app.ConversationQuery{Filter: inbox.ConversationFilter{IDs: ids,
+				UpdatedSince: q.since, Page: pg}, View: links})
+			if err != nil {
+				return nil, 0, err
+			}
+			return page.Items, page.Total, nil
+		},
+		idOf: func(v *app.ConversationView) int64 { return v.ID },
+		render: func(l *app.Loader, items []*app.ConversationView) ([]object, object, error) {
+			return records(items, conversationRecord), templates(a.base(r), "conversations", conversationRels...), nil
+		},
+	})
 }
 
-// writeConversation answers a write with the conversation as it is now.
-func (a *API) writeConversation(w http.ResponseWriter, r *http.Request, c *inbox.Conversation, created bool) {
-	recs, err := a.conversationRecords(r, []*inbox.Conversation{c})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
+// conversationResponse renders a write's answer: the conversation as it is
+// now (201 with its Location when created).
+func (a *API) conversationResponse(r *http.Request, created bool) func(*app.ConversationView) httpx.Response {
 	tpl := templates(a.base(r), "conversations", conversationRels...)
-	if created {
-		a.writeCreated(w, r, "/inbox/conversations", c.ID, tpl, "conversations", recs[0])
-		return
+	return func(v *app.ConversationView) httpx.Response {
+		if created {
+			return a.created(r, "/inbox/conversations", v.ID, tpl, "conversations", conversationRecord(v))
+		}
+		return a.updated(tpl, "conversations", conversationRecord(v))
 	}
-	a.writeEnvelope(w, http.StatusOK, tpl, "conversations", recs, nil)
 }
 
 func (a *API) createConversation(w http.ResponseWriter, r *http.Request) {
@@ -96,12 +87,10 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	c, err := a.app.CreateConversation(r.Context(), in)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeConversation(w, r, c, true)
+	in.View = links
+	reply(a, w, r, func(ctx context.Context) (*app.ConversationView, error) {
+		return a.app.CreateConversation(ctx, in)
+	}, a.conversationResponse(r, true))
 }
 
 func (a *API) updateConversation(w http.ResponseWriter, r *http.Request) {
@@ -142,12 +131,9 @@ func (a *API) updateConversation(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	c, err := a.app.UpdateConversation(r.Context(), id, ch)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeConversation(w, r, c, false)
+	reply(a, w, r, func(ctx context.Context) (*app.ConversationView, error) {
+		return a.app.UpdateConversation(ctx, app.ByID(id), ch, links)
+	}, a.conversationResponse(r, false))
 }
 
 func (a *API) connectBooking(w http.ResponseWriter, r *http.Request) {
@@ -160,7 +146,8 @@ func (a *API) disconnectBooking(w http.ResponseWriter, r *http.Request) {
 
 // bookingLink serves connect_booking and disconnect_booking: the body names
 // the booking as {"bookings": [{"id": 15}]}.
-func (a *API) bookingLink(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, id, bookingID int64) (*inbox.Conversation, error)) {
+func (a *API) bookingLink(w http.ResponseWriter, r *http.Request,
+	do func(ctx context.Context, ref app.ConversationRef, bookingID int64, opt app.ViewOptions) (*app.ConversationView, error)) {
 	id, ok := pathID(r, "id")
 	if !ok {
 		a.notFound(w, r)
@@ -171,12 +158,9 @@ func (a *API) bookingLink(w http.ResponseWriter, r *http.Request, do func(ctx co
 		a.writeError(w, r, err)
 		return
 	}
-	c, err := do(r.Context(), id, bookingID)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeConversation(w, r, c, false)
+	reply(a, w, r, func(ctx context.Context) (*app.ConversationView, error) {
+		return do(ctx, app.ByID(id), bookingID, links)
+	}, a.conversationResponse(r, false))
 }
 
 // referenceSchema is the body of the custom actions that name another

@@ -108,7 +108,7 @@ func TestBadInputs(t *testing.T) {
 	}
 
 	// An activity line (from closing) exists but BookingSync never shows it.
-	if _, err := e.app.UpdateConversation(e.ctxAs(tok), f.conversation, appClose()); err != nil {
+	if _, err := e.app.UpdateConversation(e.ctxAs(tok), app.ByID(f.conversation), appClose(), app.ViewOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	activity := activityID(t, e, tok, f.conversation)
@@ -366,8 +366,10 @@ func appClose() app.ConversationChange {
 // application (BookingSync never lists them).
 func activityID(t *testing.T, e *env, token string, conversationID int64) int64 {
 	t.Helper()
-	msgs, _, err := e.app.ListMessages(e.ctxAs(token), inbox.MessageFilter{ConversationID: &conversationID,
-		Page: inbox.Page{Limit: 100}})
+	msgs, err := app.View(e.ctxAs(token), e.app, inbox.ScopeInboxRead, func(l *app.Loader) ([]*inbox.Message, error) {
+		msgs, _, err := l.Messages(inbox.MessageFilter{ConversationID: &conversationID, Page: inbox.Page{Limit: 100}})
+		return msgs, err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

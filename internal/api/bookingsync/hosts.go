@@ -1,9 +1,11 @@
 package bookingsync
 
 import (
+	"context"
 	"net/http"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 // user_id is accepted for compatibility and not stored: inboxd's hosts are
@@ -19,36 +21,19 @@ func (a *API) listHosts(w http.ResponseWriter, r *http.Request) { a.hosts(w, r, 
 func (a *API) getHosts(w http.ResponseWriter, r *http.Request) { a.hosts(w, r, true) }
 
 func (a *API) hosts(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Host, int, error) {
-		return a.app.ListHosts(r.Context(), inbox.HostFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(h *inbox.Host) int64 { return h.ID })
-	if !ok {
-		return
-	}
-	recs, err := a.hostRecords(r, items)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.respondList(w, r, q, total, "", templates(a.base(r), "hosts", hostRels...), "hosts", recs)
+	list(a, w, r, byIDs, listSpec[*app.HostView]{
+		scope: inbox.ScopeInboxRead, plural: "hosts",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*app.HostView, int, error) {
+			return l.Hosts(inbox.HostFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+		},
+		idOf: func(h *app.HostView) int64 { return h.ID },
+		render: func(l *app.Loader, items []*app.HostView) ([]object, object, error) {
+			return records(items, hostViewRecord), templates(a.base(r), "hosts", hostRels...), nil
+		},
+	})
 }
 
-// hostRecords renders hosts with the participants they are.
-func (a *API) hostRecords(r *http.Request, hosts []*inbox.Host) ([]object, error) {
-	hostIDs := make([]int64, len(hosts))
-	for i, h := range hosts {
-		hostIDs[i] = h.ID
-	}
-	parts, err := a.app.HostParticipantIDs(r.Context(), hostIDs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]object, len(hosts))
-	for i, h := range hosts {
-		out[i] = hostRecord(h, parts[h.ID])
-	}
-	return out, nil
-}
+func hostViewRecord(h *app.HostView) object { return hostRecord(h.Host, h.ParticipantIDs) }
 
 // hostAttrs decodes the writable host attributes.
 func hostAttrs(at attrs, errs *fieldErrors) inbox.HostUpdate {
@@ -98,12 +83,10 @@ func (a *API) createHost(w http.ResponseWriter, r *http.Request) {
 	if u.SourceID != nil {
 		h.SourceID = *u.SourceID
 	}
-	h, err = a.app.CreateHost(r.Context(), h)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeCreated(w, r, "/hosts", h.ID, templates(a.base(r), "hosts", hostRels...), "hosts", hostRecord(h, nil))
+	reply(a, w, r, func(ctx context.Context) (*app.HostView, error) {
+		return a.app.CreateHost(ctx, h)
+	}, recordResponse(a, r, true, "/hosts", "hosts", templates(a.base(r), "hosts", hostRels...),
+		func(h *app.HostView) int64 { return h.ID }, hostViewRecord))
 }
 
 func (a *API) updateHost(w http.ResponseWriter, r *http.Request) {
@@ -128,15 +111,8 @@ func (a *API) updateHost(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	h, err := a.app.UpdateHost(r.Context(), id, u)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	recs, err := a.hostRecords(r, []*inbox.Host{h})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "hosts", hostRels...), "hosts", recs, nil)
+	reply(a, w, r, func(ctx context.Context) (*app.HostView, error) {
+		return a.app.UpdateHost(ctx, id, u)
+	}, recordResponse(a, r, false, "/hosts", "hosts", templates(a.base(r), "hosts", hostRels...),
+		func(h *app.HostView) int64 { return h.ID }, hostViewRecord))
 }

@@ -64,7 +64,7 @@ func linkIDs(v any) (ids []int64, memberKind string) {
 // embed adds the included relations to each record, under the relation's
 // name: an object (or null) for a to-one relation, an array for a to-many.
 // Each embedded record is rendered as its own endpoint renders it.
-func (a *API) embed(r *http.Request, plural string, recs []object, include map[string]bool) ([]object, error) {
+func (a *API) embed(r *http.Request, l *app.Loader, plural string, recs []object, include map[string]bool) ([]object, error) {
 	kinds := relKinds[plural]
 	var want app.EmbedIDs
 	var rels []string
@@ -114,7 +114,7 @@ func (a *API) embed(r *http.Request, plural string, recs []object, include map[s
 			add(kind, ids)
 		}
 	}
-	e, err := a.app.LoadEmbeds(r.Context(), want)
+	e, err := l.Embeds(want)
 	if err != nil {
 		return nil, err
 	}

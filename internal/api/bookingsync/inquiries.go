@@ -1,9 +1,11 @@
 package bookingsync
 
 import (
+	"context"
 	"net/http"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 var inquirySchema = schema{
@@ -19,17 +21,16 @@ func (a *API) listInquiries(w http.ResponseWriter, r *http.Request) { a.inquirie
 func (a *API) getInquiries(w http.ResponseWriter, r *http.Request) { a.inquiries(w, r, true) }
 
 func (a *API) inquiries(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Inquiry, int, error) {
-		return a.app.ListInquiries(r.Context(), inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(q *inbox.Inquiry) int64 { return q.ID })
-	if !ok {
-		return
-	}
-	recs := make([]object, len(items))
-	for i, iq := range items {
-		recs[i] = inquiryRecord(iq)
-	}
-	a.respondList(w, r, q, total, "", templates(a.base(r), "inquiries", inquiryRels...), "inquiries", recs)
+	list(a, w, r, byIDs, listSpec[*inbox.Inquiry]{
+		scope: inbox.ScopeInquiriesRead, plural: "inquiries",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Inquiry, int, error) {
+			return l.Inquiries(inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+		},
+		idOf: func(q *inbox.Inquiry) int64 { return q.ID },
+		render: func(l *app.Loader, items []*inbox.Inquiry) ([]object, object, error) {
+			return records(items, inquiryRecord), templates(a.base(r), "inquiries", inquiryRels...), nil
+		},
+	})
 }
 
 // inquiryAttrs decodes the writable inquiry attributes common to create and
@@ -120,12 +121,10 @@ func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) {
 	if u.ConversationID != nil {
 		q.ConversationID = *u.ConversationID
 	}
-	q, err = a.app.CreateInquiry(r.Context(), q)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeCreated(w, r, "/inquiries", q.ID, templates(a.base(r), "inquiries", inquiryRels...), "inquiries", inquiryRecord(q))
+	reply(a, w, r, func(ctx context.Context) (*inbox.Inquiry, error) {
+		return a.app.CreateInquiry(ctx, q)
+	}, recordResponse(a, r, true, "/inquiries", "inquiries", templates(a.base(r), "inquiries", inquiryRels...),
+		func(q *inbox.Inquiry) int64 { return q.ID }, inquiryRecord))
 }
 
 func (a *API) updateInquiry(w http.ResponseWriter, r *http.Request) {
@@ -149,10 +148,8 @@ func (a *API) updateInquiry(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	q, err := a.app.UpdateInquiry(r.Context(), id, u)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "inquiries", inquiryRels...), "inquiries", []object{inquiryRecord(q)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*inbox.Inquiry, error) {
+		return a.app.UpdateInquiry(ctx, id, u)
+	}, recordResponse(a, r, false, "/inquiries", "inquiries", templates(a.base(r), "inquiries", inquiryRels...),
+		func(q *inbox.Inquiry) int64 { return q.ID }, inquiryRecord))
 }

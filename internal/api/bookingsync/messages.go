@@ -1,11 +1,13 @@
 package bookingsync
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 // attachment_ids was spelled attachments_ids in the docs before 2021; both
@@ -23,17 +25,28 @@ func (a *API) getMessages(w http.ResponseWriter, r *http.Request) { a.messages(w
 
 // messages lists messages; BookingSync never shows activity lines.
 func (a *API) messages(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Message, int, error) {
-		return a.app.ListMessages(r.Context(), inbox.MessageFilter{IDs: ids, UpdatedSince: q.since, ExcludeActivity: true, Page: pg})
-	}, func(m *inbox.Message) int64 { return m.ID })
-	if !ok {
-		return
+	list(a, w, r, byIDs, listSpec[*inbox.Message]{
+		scope: inbox.ScopeInboxRead, resource: inbox.ResourceMessages, plural: "messages",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Message, int, error) {
+			return l.Messages(inbox.MessageFilter{IDs: ids, UpdatedSince: q.since, ExcludeActivity: true, Page: pg})
+		},
+		idOf: func(m *inbox.Message) int64 { return m.ID },
+		render: func(l *app.Loader, items []*inbox.Message) ([]object, object, error) {
+			return records(items, messageRecord), templates(a.base(r), "messages", messageRels...), nil
+		},
+	})
+}
+
+// messageResponse renders a write's answer: the message as it is now (201
+// with its Location when created).
+func (a *API) messageResponse(r *http.Request, created bool) func(*app.MessageView) httpx.Response {
+	tpl := templates(a.base(r), "messages", messageRels...)
+	return func(v *app.MessageView) httpx.Response {
+		if created {
+			return a.created(r, "/inbox/messages", v.ID, tpl, "messages", messageRecord(v.Message))
+		}
+		return a.updated(tpl, "messages", messageRecord(v.Message))
 	}
-	recs := make([]object, len(items))
-	for i, m := range items {
-		recs[i] = messageRecord(m)
-	}
-	a.respondList(w, r, q, total, inbox.ResourceMessages, templates(a.base(r), "messages", messageRels...), "messages", recs)
 }
 
 // attachmentIDs reads attachment_ids or its legacy spelling.
@@ -73,12 +86,9 @@ func (a *API) createMessage(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	m, err := a.app.CreateMessage(r.Context(), in)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeCreated(w, r, "/inbox/messages", m.ID, templates(a.base(r), "messages", messageRels...), "messages", messageRecord(m))
+	reply(a, w, r, func(ctx context.Context) (*app.MessageView, error) {
+		return a.app.CreateMessage(ctx, in)
+	}, a.messageResponse(r, true))
 }
 
 func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
@@ -127,12 +137,9 @@ func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	m, err := a.app.UpdateMessage(r.Context(), id, ch)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "messages", messageRels...), "messages", []object{messageRecord(m)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*app.MessageView, error) {
+		return a.app.UpdateMessage(ctx, id, ch)
+	}, a.messageResponse(r, false))
 }
 
 // addAttachment appends {"attachments": [{"id": N}]} to a message.
@@ -147,16 +154,14 @@ func (a *API) addAttachment(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	m, err := a.app.UpdateMessage(r.Context(), id, app.MessageChange{AddAttachmentID: attID, HideActivity: true})
-	if inbox.ErrorField(err) == "attachment_ids" {
-		// The request named it under "attachments".
-		err = invalid("attachments", inbox.ErrorMessage(err))
-	}
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "messages", messageRels...), "messages", []object{messageRecord(m)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*app.MessageView, error) {
+		v, err := a.app.UpdateMessage(ctx, id, app.MessageChange{AddAttachmentID: attID, HideActivity: true})
+		if inbox.ErrorField(err) == "attachment_ids" {
+			// The request named it under "attachments".
+			err = invalid("attachments", inbox.ErrorMessage(err))
+		}
+		return v, err
+	}, a.messageResponse(r, false))
 }
 
 func ptrTo(t *time.Time) **time.Time { return &t }

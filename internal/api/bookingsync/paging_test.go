@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inboxd/inbox/internal/app"
 )
 
 // createConversations makes n conversations and returns their ids.
@@ -142,7 +144,7 @@ func TestDeepPagesContinueAfterTheLastID(t *testing.T) {
 		t.Fatalf("page 1=%v", got)
 	}
 	next := linkRel(r.header.Get("Link"), "next")
-	if err := e.app.DeleteConversation(e.ctxAs(e.token), ids[0]); err != nil {
+	if err := e.app.DeleteConversation(e.ctxAs(e.token), app.ByID(ids[0])); err != nil {
 		t.Fatal(err)
 	}
 	r = e.do("GET", next, e.token, nil).must(t, 200)
@@ -222,7 +224,7 @@ func TestUpdatedSince(t *testing.T) {
 		// Deleting through the application (the Chatwoot dialect can) leaves
 		// tombstones that BookingSync clients see.
 		since := time.Now().UTC().Add(-time.Second).Format("2006-01-02T15:04:05Z")
-		if err := e.app.DeleteConversation(e.ctxAs(e.token), f.conversation); err != nil {
+		if err := e.app.DeleteConversation(e.ctxAs(e.token), app.ByID(f.conversation)); err != nil {
 			t.Fatal(err)
 		}
 		for plural, want := range map[string][]int64{

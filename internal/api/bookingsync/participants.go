@@ -1,11 +1,13 @@
 package bookingsync
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 var participantSchema = schema{
@@ -19,17 +21,28 @@ func (a *API) listParticipants(w http.ResponseWriter, r *http.Request) { a.parti
 func (a *API) getParticipants(w http.ResponseWriter, r *http.Request) { a.participants(w, r, true) }
 
 func (a *API) participants(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Participant, int, error) {
-		return a.app.ListParticipants(r.Context(), inbox.ParticipantFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(p *inbox.Participant) int64 { return p.ID })
-	if !ok {
-		return
+	list(a, w, r, byIDs, listSpec[*inbox.Participant]{
+		scope: inbox.ScopeInboxRead, resource: inbox.ResourceParticipants, plural: "participants",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Participant, int, error) {
+			return l.Participants(inbox.ParticipantFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+		},
+		idOf: func(p *inbox.Participant) int64 { return p.ID },
+		render: func(l *app.Loader, items []*inbox.Participant) ([]object, object, error) {
+			return records(items, participantRecord), participantTemplates(a.base(r)), nil
+		},
+	})
+}
+
+// participantResponse renders a write's answer: the participant as it is
+// now (201 with its Location when created).
+func (a *API) participantResponse(r *http.Request, created bool) func(*app.ParticipantView) httpx.Response {
+	tpl := participantTemplates(a.base(r))
+	return func(v *app.ParticipantView) httpx.Response {
+		if created {
+			return a.created(r, "/inbox/participants", v.ID, tpl, "participants", participantRecord(v.Participant))
+		}
+		return a.updated(tpl, "participants", participantRecord(v.Participant))
 	}
-	recs := make([]object, len(items))
-	for i, p := range items {
-		recs[i] = participantRecord(p)
-	}
-	a.respondList(w, r, q, total, inbox.ResourceParticipants, participantTemplates(a.base(r)), "participants", recs)
 }
 
 func (a *API) createParticipant(w http.ResponseWriter, r *http.Request) {
@@ -62,12 +75,9 @@ func (a *API) createParticipant(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	p, err := a.app.CreateParticipant(r.Context(), in)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeCreated(w, r, "/inbox/participants", p.ID, participantTemplates(a.base(r)), "participants", participantRecord(p))
+	reply(a, w, r, func(ctx context.Context) (*app.ParticipantView, error) {
+		return a.app.CreateParticipant(ctx, in)
+	}, a.participantResponse(r, true))
 }
 
 func (a *API) updateParticipant(w http.ResponseWriter, r *http.Request) {
@@ -85,25 +95,20 @@ func (a *API) updateParticipant(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	var p *inbox.Participant
-	if !at.has("read") {
-		// Nothing to change: answer the participant as it is.
-		p, err = a.app.GetParticipant(r.Context(), id)
-	} else {
-		var errs fieldErrors
-		read, ok := at.Bool(&errs, "read")
+	var errs fieldErrors
+	var read *bool
+	if at.has("read") {
+		v, ok := at.Bool(&errs, "read")
 		if !ok && len(errs) == 0 {
 			errs.add(invalid("read", inbox.MsgInvalid))
 		}
-		if err := errs.err(); err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		p, err = a.app.SetParticipantRead(r.Context(), id, read)
+		read = &v
 	}
-	if err != nil {
+	if err := errs.err(); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	a.writeEnvelope(w, http.StatusOK, participantTemplates(a.base(r)), "participants", []object{participantRecord(p)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*app.ParticipantView, error) {
+		return a.app.UpdateParticipant(ctx, id, read)
+	}, a.participantResponse(r, false))
 }

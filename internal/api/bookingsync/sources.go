@@ -1,9 +1,11 @@
 package bookingsync
 
 import (
+	"context"
 	"net/http"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 var sourceSchema = schema{
@@ -17,17 +19,16 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) { a.sources(w,
 func (a *API) getSources(w http.ResponseWriter, r *http.Request) { a.sources(w, r, true) }
 
 func (a *API) sources(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	q, items, total, ok := listing(a, w, r, byIDs, func(q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Source, int, error) {
-		return a.app.ListSources(r.Context(), inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
-	}, func(s *inbox.Source) int64 { return s.ID })
-	if !ok {
-		return
-	}
-	recs := make([]object, len(items))
-	for i, s := range items {
-		recs[i] = sourceRecord(s)
-	}
-	a.respondList(w, r, q, total, "", templates(a.base(r), "sources", sourceRels...), "sources", recs)
+	list(a, w, r, byIDs, listSpec[*inbox.Source]{
+		scope: inbox.ScopeBookingsRead, plural: "sources",
+		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Source, int, error) {
+			return l.Sources(inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
+		},
+		idOf: func(s *inbox.Source) int64 { return s.ID },
+		render: func(l *app.Loader, items []*inbox.Source) ([]object, object, error) {
+			return records(items, sourceRecord), templates(a.base(r), "sources", sourceRels...), nil
+		},
+	})
 }
 
 func sourceAttrs(at attrs, errs *fieldErrors) inbox.SourceUpdate {
@@ -63,12 +64,10 @@ func (a *API) createSource(w http.ResponseWriter, r *http.Request) {
 	if u.Position != nil {
 		s.Position = *u.Position
 	}
-	s, err = a.app.CreateSource(r.Context(), s)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeCreated(w, r, "/sources", s.ID, templates(a.base(r), "sources", sourceRels...), "sources", sourceRecord(s))
+	reply(a, w, r, func(ctx context.Context) (*inbox.Source, error) {
+		return a.app.CreateSource(ctx, s)
+	}, recordResponse(a, r, true, "/sources", "sources", templates(a.base(r), "sources", sourceRels...),
+		func(s *inbox.Source) int64 { return s.ID }, sourceRecord))
 }
 
 func (a *API) updateSource(w http.ResponseWriter, r *http.Request) {
@@ -92,10 +91,8 @@ func (a *API) updateSource(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	s, err := a.app.UpdateSource(r.Context(), id, u)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeEnvelope(w, http.StatusOK, templates(a.base(r), "sources", sourceRels...), "sources", []object{sourceRecord(s)}, nil)
+	reply(a, w, r, func(ctx context.Context) (*inbox.Source, error) {
+		return a.app.UpdateSource(ctx, id, u)
+	}, recordResponse(a, r, false, "/sources", "sources", templates(a.base(r), "sources", sourceRels...),
+		func(s *inbox.Source) int64 { return s.ID }, sourceRecord))
 }

@@ -54,11 +54,13 @@ func accessToken(r *http.Request) string {
 }
 
 // authed wraps a handler with Chatwoot's checks, in its order: token present
-// and known (401), account exists (404), account active and the caller's
-// (401). The handler then runs with the principal in its context. scope is the
-// scope the route needs, stated in the route table; internal/app enforces
-// it (a personal token acts as its host, whose role decides).
-func (a *API) authed(_ inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
+// and known (401), then, inside the handler's one app call, account exists
+// (404), account active and the caller's (401). scope is the scope the route
+// needs, stated in the route table: the caller must hold it (a personal token
+// acts as its host, whose role decides), and the handler's use case must
+// require exactly it (internal/app fails the request otherwise). POSTs honour
+// Idempotency-Key.
+func (a *API) authed(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token := accessToken(r)
 		if token == "" {
@@ -80,25 +82,20 @@ func (a *API) authed(_ inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgInvalidToken))
 			return
 		}
-		ctx := inbox.NewContextWithPrincipal(r.Context(), p)
 		accountID, err := strconv.ParseInt(r.PathValue("account_id"), 10, 64)
 		if err != nil || accountID <= 0 {
 			a.writeError(w, r, apiError(inbox.ENOTFOUND, "account_id", msgNotFound))
 			return
 		}
-		if err := a.app.CheckAccount(ctx, accountID); err != nil {
-			switch inbox.ErrorCode(err) {
-			case inbox.ENOTFOUND:
-				err = apiError(inbox.ENOTFOUND, "account_id", msgNotFound)
-			case inbox.EUNAUTHORIZED:
-				err = apiError(inbox.EUNAUTHORIZED, "account_id", inbox.ErrorMessage(err))
-			}
-			a.writeError(w, r, err)
+		if !p.Allows(scope) {
+			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgNotPermitted))
 			return
 		}
+		ctx := inbox.NewContextWithPrincipal(r.Context(), p)
+		ctx = app.WithRequest(ctx, app.Request{Scope: scope, AccountID: accountID})
 		httpx.SetAccount(ctx, accountID)
 		if r.Method == http.MethodPost {
-			httpx.Idempotent(a.app, func(w http.ResponseWriter, r *http.Request, err error) { a.writeError(w, r, err) }, h)(w, r.WithContext(ctx))
+			httpx.Idempotent(func(w http.ResponseWriter, r *http.Request, err error) { a.writeError(w, r, err) }, h)(w, r.WithContext(ctx))
 			return
 		}
 		h(w, r.WithContext(ctx))
@@ -107,14 +104,3 @@ func (a *API) authed(_ inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 
 // base returns the public base URL for links.
 func (a *API) base(r *http.Request) string { return httpx.BaseURL(a.baseURL, r) }
-
-// writeJSON writes a 200 JSON response.
-func writeJSON(w http.ResponseWriter, v any) {
-	httpx.WriteJSON(w, http.StatusOK, contentType, v)
-}
-
-// writeEmpty writes Chatwoot's "empty 200": status 200 and no body.
-func writeEmpty(w http.ResponseWriter) {
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusOK)
-}

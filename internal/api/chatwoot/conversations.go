@@ -1,6 +1,7 @@
 package chatwoot
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 // counts is the meta object of the list and meta endpoints.
@@ -133,122 +135,104 @@ func listFilter(r *http.Request, p *params) (inbox.ConversationFilter, error) {
 	return f, err
 }
 
-// renderConversations loads the views of conversations and renders them.
-func (a *API) renderConversations(r *http.Request, convs []*inbox.Conversation) ([]*conversation, error) {
-	views, err := a.app.ConversationViews(r.Context(), convs, app.ViewOptions{Details: true})
-	if err != nil {
-		return nil, err
-	}
+// conversationsFrom renders conversation views loaded with Details.
+func conversationsFrom(views []*app.ConversationView, base string) []*conversation {
 	out := make([]*conversation, len(views))
 	now := time.Now()
 	for i, v := range views {
-		out[i] = conversationFrom(v, a.base(r), now)
+		out[i] = conversationFrom(v, base, now)
 	}
-	return out, nil
+	return out
 }
 
-// writeConversation answers with one conversation object.
-func (a *API) writeConversation(w http.ResponseWriter, r *http.Request, c *inbox.Conversation) {
-	out, err := a.renderConversations(r, []*inbox.Conversation{c})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, out[0])
+// conversationResponse renders one conversation view loaded with Details.
+func (a *API) conversationResponse(r *http.Request) func(*app.ConversationView) httpx.Response {
+	base := a.base(r)
+	return func(v *app.ConversationView) httpx.Response { return ok(conversationFrom(v, base, time.Now())) }
 }
 
-// findConversation loads the conversation named by the path's display id.
-// A malformed id is as unknown as a missing one.
-func (a *API) findConversation(r *http.Request) (*inbox.Conversation, error) {
-	id, err := strconv.ParseInt(r.PathValue("conversation_id"), 10, 64)
-	if err != nil {
-		return nil, apiError(inbox.ENOTFOUND, "conversation_id", msgNotFound)
-	}
-	return a.app.GetConversationByDisplayID(r.Context(), id)
-}
+// details are the parts of a conversation Chatwoot renders.
+var details = app.ViewOptions{Details: true}
 
 // GET /conversations
 func (a *API) listConversations(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	f, err := listFilter(r, p)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	f.Page.SkipTotal = true // Chatwoot shows counters, not the page's total
-	convs, _, err := a.app.ListConversations(r.Context(), f)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	n, err := a.app.CountConversations(r.Context(), f)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	var out conversationList
-	if out.Data.Payload, err = a.renderConversations(r, convs); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	out.Data.Meta = countsFrom(n)
-	writeJSON(w, out)
+	base := a.base(r)
+	a.read(w, r, func(l *app.Loader) (any, error) {
+		list, err := l.Conversations(app.ConversationQuery{Filter: f, View: details, Counts: true})
+		if err != nil {
+			return nil, err
+		}
+		var out conversationList
+		out.Data.Payload = conversationsFrom(list.Items, base)
+		out.Data.Meta = countsFrom(list.Counts)
+		return out, nil
+	})
 }
 
 // GET /conversations/meta
 func (a *API) conversationMeta(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	f, err := listFilter(r, p)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
-	n, err := a.app.CountConversations(r.Context(), f)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, struct {
-		Meta counts `json:"meta"`
-	}{countsFrom(n)})
+	a.read(w, r, func(l *app.Loader) (any, error) {
+		n, err := l.ConversationCounts(f)
+		return struct {
+			Meta counts `json:"meta"`
+		}{countsFrom(n)}, err
+	})
 }
 
 // GET /conversations/{conversation_id}
 func (a *API) showConversation(w http.ResponseWriter, r *http.Request) {
-	c, err := a.findConversation(r)
+	ref, err := conversationRef(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
-	a.writeConversation(w, r, c)
+	base := a.base(r)
+	a.read(w, r, func(l *app.Loader) (any, error) {
+		v, err := l.Conversation(ref, details)
+		if err != nil {
+			return nil, err
+		}
+		return conversationFrom(v, base, time.Now()), nil
+	})
 }
 
 // POST /conversations
 func (a *API) createConversation(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	in, err := a.conversationCreate(r, p)
 	if err != nil {
-		a.writeError(w, r, err, errorOptions{notFoundField: "source_id"})
+		a.invalid(w, r, app.ConversationRef{}, err, errorOptions{notFoundField: "source_id"})
 		return
 	}
-	c, err := a.app.CreateConversation(r.Context(), in)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeConversation(w, r, c)
+	in.View = details
+	reply(a, w, r, func(ctx context.Context) (*app.ConversationView, error) {
+		return a.app.CreateConversation(ctx, in)
+	}, a.conversationResponse(r))
 }
 
 // conversationCreate maps a create request. The contact is given by inbox_id
@@ -316,42 +300,32 @@ func missingParam(name string) error {
 
 // PATCH|PUT /conversations/{conversation_id}: priority only.
 func (a *API) updateConversation(w http.ResponseWriter, r *http.Request) {
-	c, err := a.findConversation(r)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.writeError(w, r, err)
+	ref, p, good := a.conversationParams(w, r)
+	if !good {
 		return
 	}
 	var ch app.ConversationChange
 	if p.has("priority") {
 		s, err := p.str("priority")
 		if err != nil {
-			a.writeError(w, r, err)
+			a.invalid(w, r, ref, err)
 			return
 		}
 		ch.Priority = &s
 	}
-	if c, err = a.app.UpdateConversation(r.Context(), c.ID, ch); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	a.writeConversation(w, r, c)
+	reply(a, w, r, func(ctx context.Context) (*app.ConversationView, error) {
+		return a.app.UpdateConversation(ctx, ref, ch, details)
+	}, a.conversationResponse(r))
 }
 
 // DELETE /conversations/{conversation_id} (administrators only)
 func (a *API) deleteConversation(w http.ResponseWriter, r *http.Request) {
-	c, err := a.findConversation(r)
+	ref, err := conversationRef(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
-	if err := a.app.DeleteConversation(r.Context(), c.ID); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeEmpty(w)
+	reply(a, w, r, func(ctx context.Context) (none, error) {
+		return none{}, a.app.DeleteConversation(ctx, ref)
+	}, func(none) httpx.Response { return empty() })
 }

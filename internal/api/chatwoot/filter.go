@@ -81,28 +81,27 @@ func filterConditions(p *params) ([]app.FilterCondition, error) {
 func (a *API) filterConversations(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	conds, err := filterConditions(p)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	page, err := conversationPage(p)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
-	convs, n, err := a.app.FilterConversations(r.Context(), conds, page)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	out := filterResult{Meta: filterCounts{MineCount: n.Mine, UnassignedCount: n.Unassigned, AllCount: n.All}}
-	if out.Payload, err = a.renderConversations(r, convs); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, out)
+	base := a.base(r)
+	a.read(w, r, func(l *app.Loader) (any, error) {
+		list, err := l.FilterConversations(conds, page, details)
+		if err != nil {
+			return nil, err
+		}
+		n := list.Counts
+		return filterResult{Meta: filterCounts{MineCount: n.Mine, UnassignedCount: n.Unassigned, AllCount: n.All},
+			Payload: conversationsFrom(list.Items, base)}, nil
+	})
 }

@@ -1,12 +1,14 @@
 package chatwoot
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 // messageErrors renders message errors: a 404 names the message, and model
@@ -15,40 +17,41 @@ var messageErrors = errorOptions{notFoundField: "message_id", validationPrefix: 
 
 // GET /conversations/{id}/messages
 func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
-	c, p, ok := a.conversationAction(w, r)
-	if !ok {
+	ref, p, good := a.conversationParams(w, r)
+	if !good {
 		return
 	}
-	f := inbox.MessageFilter{ConversationID: &c.ID}
+	var f inbox.MessageFilter
 	if err := messageWindow(p, &f); err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, ref, err)
 		return
 	}
 	internal, err := p.boolean("filter_internal_messages")
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, ref, err)
 		return
 	}
 	if internal != nil && *internal {
 		f.ExcludeActivity, f.ExcludePrivate = true, true
 	}
 	f.Page.SkipTotal = true // Chatwoot's messages list has no total
-	msgs, _, err := a.app.ListMessages(r.Context(), f)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	views, err := a.app.MessageViews(r.Context(), msgs)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	cvs, err := a.app.ConversationViews(r.Context(), []*inbox.Conversation{c}, app.ViewOptions{Details: true})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, messagesFrom(cvs[0], views, a.base(r)))
+	base := a.base(r)
+	a.read(w, r, func(l *app.Loader) (any, error) {
+		cv, err := l.Conversation(ref, details)
+		if err != nil {
+			return nil, err
+		}
+		f.ConversationID = &cv.ID
+		msgs, _, err := l.Messages(f)
+		if err != nil {
+			return nil, err
+		}
+		views, err := l.MessageViews(msgs)
+		if err != nil {
+			return nil, err
+		}
+		return messagesFrom(cv, views, base), nil
+	})
 }
 
 // messageCreate maps the fields of a message create (also the message of a
@@ -114,36 +117,29 @@ func messageCreate(p *params) (app.MessageCreate, error) {
 // POST /conversations/{id}/messages (JSON, form-encoded or multipart with
 // attachments[] files)
 func (a *API) createMessage(w http.ResponseWriter, r *http.Request) {
-	c, p, ok := a.conversationAction(w, r)
-	if !ok {
+	ref, p, good := a.conversationParams(w, r)
+	if !good {
 		return
 	}
 	in, err := messageCreate(p)
 	if err != nil {
-		a.writeError(w, r, err, messageErrors)
+		a.invalid(w, r, ref, err, messageErrors)
 		return
 	}
-	in.ConversationID = c.ID
+	in.ConversationDisplayID = ref.DisplayID
 	if in.Files, err = p.uploads(); err != nil {
-		a.writeError(w, r, err, messageErrors)
+		a.invalid(w, r, ref, err, messageErrors)
 		return
 	}
-	m, err := a.app.CreateMessage(r.Context(), in)
-	if err != nil {
-		a.writeError(w, r, err, messageErrors)
-		return
-	}
-	a.writeMessage(w, r, m)
+	reply(a, w, r, func(ctx context.Context) (*app.MessageView, error) {
+		return a.app.CreateMessage(ctx, in)
+	}, a.messageResponse(r), messageErrors)
 }
 
-// writeMessage answers with one message in the API shape.
-func (a *API) writeMessage(w http.ResponseWriter, r *http.Request, m *inbox.Message) {
-	views, err := a.app.MessageViews(r.Context(), []*inbox.Message{m})
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, apiMessageFrom(views[0], a.base(r)))
+// messageResponse renders one message in the API shape.
+func (a *API) messageResponse(r *http.Request) func(*app.MessageView) httpx.Response {
+	base := a.base(r)
+	return func(v *app.MessageView) httpx.Response { return ok(apiMessageFrom(v, base)) }
 }
 
 // messageID reads the path's message id; a malformed one is as unknown as
@@ -159,57 +155,48 @@ func messageID(r *http.Request) (int64, error) {
 // PATCH|PUT /conversations/{id}/messages/{message_id}: delivery status and
 // external_error (API inboxes only); other fields are ignored.
 func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
-	c, p, ok := a.conversationAction(w, r)
-	if !ok {
+	ref, p, good := a.conversationParams(w, r)
+	if !good {
 		return
 	}
 	id, err := messageID(r)
 	if err != nil {
-		a.writeError(w, r, err, messageErrors)
+		a.invalid(w, r, ref, err, messageErrors)
 		return
 	}
-	ch := app.MessageChange{ConversationID: c.ID}
+	ch := app.MessageChange{ConversationDisplayID: ref.DisplayID, OnlyDelivery: true}
 	if status, err := p.str("status"); err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, ref, err)
 		return
 	} else if status = strings.TrimSpace(status); status != "" {
 		ch.Status = &status
 	}
 	if ch.ExternalError, err = p.optStr("external_error"); err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, ref, err)
 		return
 	}
-	var m *inbox.Message
 	opts := messageErrors
-	if ch.Status == nil && ch.ExternalError == nil {
-		m, err = a.app.GetMessage(r.Context(), c.ID, id)
-	} else {
-		m, err = a.app.UpdateMessage(r.Context(), id, ch)
+	if ch.Status != nil || ch.ExternalError != nil {
 		opts = errorOptions{notFoundField: "message_id"}
 	}
-	if err != nil {
-		a.writeError(w, r, err, opts)
-		return
-	}
-	a.writeMessage(w, r, m)
+	reply(a, w, r, func(ctx context.Context) (*app.MessageView, error) {
+		return a.app.UpdateMessage(ctx, id, ch)
+	}, a.messageResponse(r), opts)
 }
 
 // DELETE /conversations/{id}/messages/{message_id}: soft delete.
 func (a *API) deleteMessage(w http.ResponseWriter, r *http.Request) {
-	c, err := a.findConversation(r)
+	ref, err := conversationRef(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
 	id, err := messageID(r)
 	if err != nil {
-		a.writeError(w, r, err, messageErrors)
+		a.invalid(w, r, ref, err, messageErrors)
 		return
 	}
-	m, err := a.app.DeleteMessage(r.Context(), c.ID, id)
-	if err != nil {
-		a.writeError(w, r, err, messageErrors)
-		return
-	}
-	a.writeMessage(w, r, m)
+	reply(a, w, r, func(ctx context.Context) (*app.MessageView, error) {
+		return a.app.DeleteMessage(ctx, ref, id)
+	}, a.messageResponse(r), messageErrors)
 }

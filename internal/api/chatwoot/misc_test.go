@@ -58,11 +58,16 @@ func TestCanReply(t *testing.T) {
 	// The guest writes through the channel (a participant message, as
 	// BookingSync posts it): the 24 h window opens.
 	as := e.asHost(e.adminTk)
-	c, err := e.app.GetConversationByDisplayID(as, conv)
+	c, err := app.View(as, e.app, inbox.ScopeInboxRead, func(l *app.Loader) (*app.ConversationView, error) {
+		return l.Conversation(app.ByDisplayID(conv), app.ViewOptions{})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pts, _, err := e.app.ListParticipants(as, inbox.ParticipantFilter{ConversationID: &c.ID})
+	pts, err := app.View(as, e.app, inbox.ScopeInboxRead, func(l *app.Loader) ([]*inbox.Participant, error) {
+		pts, _, err := l.Participants(inbox.ParticipantFilter{ConversationID: &c.ID})
+		return pts, err
+	})
 	if err != nil || len(pts) != 1 {
 		t.Fatalf("participants=%v err=%v, want the contact's", pts, err)
 	}

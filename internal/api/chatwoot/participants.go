@@ -1,24 +1,25 @@
 package chatwoot
 
 import (
+	"context"
 	"net/http"
 
+	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/httpx"
 )
 
 // GET /conversations/{id}/participants: the agents watching it.
 func (a *API) listParticipants(w http.ResponseWriter, r *http.Request) {
-	c, err := a.findConversation(r)
+	ref, err := conversationRef(r)
 	if err != nil {
-		a.writeError(w, r, err)
+		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
-	hosts, err := a.app.Watchers(r.Context(), c.ID)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, agentsFrom(hosts))
+	a.read(w, r, func(l *app.Loader) (any, error) {
+		hosts, err := l.Watchers(ref)
+		return agentsFrom(hosts), err
+	})
 }
 
 // changeParticipants serves POST (add; answers the agents added), PATCH/PUT
@@ -26,28 +27,26 @@ func (a *API) listParticipants(w http.ResponseWriter, r *http.Request) {
 // with user_ids.
 func (a *API) changeParticipants(op app.WatcherOp) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, p, ok := a.conversationAction(w, r)
-		if !ok {
+		ref, p, good := a.conversationParams(w, r)
+		if !good {
 			return
 		}
 		if !p.has("user_ids") {
-			a.writeError(w, r, missingParam("user_ids"))
+			a.invalid(w, r, ref, missingParam("user_ids"))
 			return
 		}
 		ids, err := p.ids("user_ids")
 		if err != nil {
-			a.writeError(w, r, err)
+			a.invalid(w, r, ref, err)
 			return
 		}
-		hosts, err := a.app.ChangeWatchers(r.Context(), c.ID, ids, op)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		if op == app.WatchersRemove {
-			writeEmpty(w)
-			return
-		}
-		writeJSON(w, agentsFrom(hosts))
+		reply(a, w, r, func(ctx context.Context) ([]*inbox.Host, error) {
+			return a.app.ChangeWatchers(ctx, ref, ids, op)
+		}, func(hosts []*inbox.Host) httpx.Response {
+			if op == app.WatchersRemove {
+				return empty()
+			}
+			return ok(agentsFrom(hosts))
+		})
 	}
 }

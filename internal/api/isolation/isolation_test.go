@@ -31,22 +31,6 @@ import (
 	"github.com/inboxd/inbox/internal/inboxtest"
 )
 
-// recorder registers routes on a real mux and remembers their patterns.
-type recorder struct {
-	mux      *http.ServeMux
-	patterns []string
-}
-
-func (r *recorder) Handle(p string, h http.Handler) {
-	r.patterns = append(r.patterns, p)
-	r.mux.Handle(p, h)
-}
-
-func (r *recorder) HandleFunc(p string, h func(http.ResponseWriter, *http.Request)) {
-	r.patterns = append(r.patterns, p)
-	r.mux.HandleFunc(p, h)
-}
-
 // secret is a marker in every text field of the victim account's records.
 const secret = "VICTIMSECRET"
 
@@ -72,21 +56,21 @@ func TestIsolation(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := app.New(app.Deps{Store: store, Files: files, Fetcher: fetch.New(), Logger: discard()})
-	rec := &recorder{mux: http.NewServeMux()}
+	rec := inboxtest.NewRouteRecorder()
 	bookingsync.New(bookingsync.Deps{App: a, Logger: discard()}).Register(rec)
 	chatwoot.New(chatwoot.Deps{App: a, Logger: discard()}).Register(rec)
-	srv := httptest.NewServer(httpx.Middleware(rec.mux, discard(), 16<<20, func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(httpx.Middleware(rec.Mux, discard(), 16<<20, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(500)
 	}))
 	defer srv.Close()
 
 	v := seedVictim(t, ctx, a)
 	b := seedAttacker(t, ctx, a, v)
-	if len(rec.patterns) < 60 {
-		t.Fatalf("route table has %d routes; the recorder missed some", len(rec.patterns))
+	if len(rec.Patterns) < 60 {
+		t.Fatalf("route table has %d routes; the recorder missed some", len(rec.Patterns))
 	}
 	before := snapshot(t, srv.URL, v)
-	for _, pattern := range rec.patterns {
+	for _, pattern := range rec.Patterns {
 		method, path, ok := strings.Cut(pattern, " ")
 		if !ok {
 			method, path = "GET", pattern
@@ -330,7 +314,7 @@ func seedVictim(t *testing.T, ctx context.Context, a *app.App) victim {
 		Labels: []string{"label-" + strings.ToLower(secret)}})
 	must(t, err)
 	v.conv, v.display = c.ID, c.DisplayID
-	_, err = a.ConnectBooking(pctx, c.ID, bk.ID)
+	_, err = a.ConnectBooking(pctx, app.ByID(c.ID), bk.ID, app.ViewOptions{})
 	must(t, err)
 	att, err := a.CreateAttachment(pctx, inbox.FileUpload{Name: secret + ".txt", ContentType: "text/plain", Data: []byte("data")})
 	must(t, err)
