@@ -34,6 +34,10 @@ type state struct {
 
 	mu      sync.Mutex
 	cleanup []func()
+
+	// fullBody is the body under the server's whole-body limit, which
+	// LiftBodyLimit puts back once the request is authenticated.
+	fullBody io.ReadCloser
 }
 
 func getState(ctx context.Context) *state {
@@ -118,7 +122,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Middleware wraps a handler with request ids, the access log, panic
-// recovery and a body size limit. onPanic writes the error response.
+// recovery and body size limits: maxBody for the whole body, and
+// AnonymousBodyLimit until LiftBodyLimit says the request is authenticated.
+// onPanic writes the error response.
 func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{requestID: r.Header.Get("X-Request-Id"), start: time.Now()}
@@ -131,6 +137,10 @@ func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http
 		r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
 		if maxBody > 0 && r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			st.fullBody = r.Body
+			r.Body = http.MaxBytesReader(w, r.Body, AnonymousBodyLimit)
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer st.runCleanup()
@@ -184,7 +194,8 @@ func ReadBody(r *http.Request) ([]byte, error) {
 }
 
 // DecodeJSON reads the body into v. An empty body decodes as {}. Numbers
-// stay json.Number so ids and amounts are not rounded through float64.
+// stay json.Number so ids and amounts are not rounded through float64. A
+// body over MaxJSONDepth or MaxValues is a *LimitError.
 func DecodeJSON(r *http.Request, v any) error {
 	b, err := ReadBody(r)
 	if err != nil {
@@ -193,6 +204,9 @@ func DecodeJSON(r *http.Request, v any) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		b = []byte("{}")
+	}
+	if err := CheckJSON(b); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()

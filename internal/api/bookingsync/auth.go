@@ -39,6 +39,7 @@ func (a *API) scope(s inbox.Scope, h http.HandlerFunc) http.Handler {
 		}
 		ctx := inbox.NewContextWithPrincipal(r.Context(), p)
 		httpx.SetAccount(ctx, p.AccountID)
+		httpx.LiftBodyLimit(r)
 		r = r.WithContext(ctx)
 
 		st, err := a.app.HitRateLimit(ctx)

@@ -77,6 +77,9 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, httpx.ErrBadJSON):
 		a.writeError(w, r, badRequest("The request body is not valid JSON."))
 		return
+	case errors.As(err, new(*httpx.LimitError)):
+		a.writeError(w, r, badRequest(err.Error()+"."))
+		return
 	}
 	code := inbox.ErrorCode(err)
 	m, ok := codes[code]

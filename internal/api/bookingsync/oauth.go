@@ -31,7 +31,7 @@ func oauthParams(r *http.Request) (url.Values, bool, error) {
 	if len(body) > 0 {
 		if body[0] == '{' {
 			var m map[string]any
-			if err := json.Unmarshal(body, &m); err != nil {
+			if err := httpx.UnmarshalJSON(body, &m); err != nil {
 				return nil, false, oauthErr("invalid_request", "The request body is not valid JSON.")
 			}
 			for k, val := range m {
@@ -44,7 +44,7 @@ func oauthParams(r *http.Request) (url.Values, bool, error) {
 				}
 			}
 		} else {
-			form, err := url.ParseQuery(string(body))
+			form, err := httpx.ParseForm(body)
 			if err != nil {
 				return nil, false, oauthErr("invalid_request", "The request body is not a valid form.")
 			}

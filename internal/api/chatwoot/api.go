@@ -94,6 +94,7 @@ func (a *API) authed(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 		ctx := inbox.NewContextWithPrincipal(r.Context(), p)
 		ctx = app.WithRequest(ctx, app.Request{Scope: scope, AccountID: accountID})
 		httpx.SetAccount(ctx, accountID)
+		httpx.LiftBodyLimit(r)
 		if r.Method == http.MethodPost {
 			httpx.Idempotent(func(w http.ResponseWriter, r *http.Request, err error) { a.writeError(w, r, err) }, h)(w, r.WithContext(ctx))
 			return

@@ -93,6 +93,8 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error, opts
 		be = &bodyError{status: http.StatusRequestEntityTooLarge, msg: "Request body is too large"}
 	case errors.Is(err, httpx.ErrBadJSON):
 		be = &bodyError{status: http.StatusBadRequest, msg: "Request body is not valid JSON"}
+	case errors.As(err, new(*httpx.LimitError)):
+		be = &bodyError{status: http.StatusBadRequest, msg: err.Error()}
 	default:
 		errors.As(err, &be)
 	}

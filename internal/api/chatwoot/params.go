@@ -1,7 +1,6 @@
 package chatwoot
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -78,26 +77,19 @@ func (p *params) readBody(r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		vals, err := url.ParseQuery(string(b))
-		if err != nil {
+		vals, err := httpx.ParseForm(b)
+		var le *httpx.LimitError
+		if errors.As(err, &le) {
+			return err
+		} else if err != nil {
 			return &bodyError{status: http.StatusBadRequest, msg: "Request body is not valid form data"}
 		}
 		p.values = formValues(vals)
 		return nil
 	}
-	b, err := httpx.ReadBody(r)
-	if err != nil {
-		return err
-	}
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		return httpx.ErrBadJSON
+	if err := httpx.DecodeJSON(r, &v); err != nil {
+		return err
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -352,7 +344,7 @@ func (p *params) object(key string) (inbox.Attributes, bool, error) {
 		return inbox.Attributes(normalize(v).(map[string]any)), true, nil
 	case string:
 		var m map[string]any
-		if err := json.Unmarshal([]byte(v), &m); err != nil || m == nil {
+		if err := httpx.UnmarshalJSON([]byte(v), &m); err != nil || m == nil {
 			return inbox.Attributes{}, true, nil
 		}
 		return inbox.Attributes(m), true, nil
