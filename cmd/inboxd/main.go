@@ -26,6 +26,7 @@ import (
 	"github.com/inboxd/inbox/internal/config"
 	"github.com/inboxd/inbox/internal/fetch"
 	"github.com/inboxd/inbox/internal/filestore"
+	"github.com/inboxd/inbox/internal/metrics"
 	"github.com/inboxd/inbox/internal/server"
 	"github.com/inboxd/inbox/internal/sqlstore"
 	"github.com/inboxd/inbox/internal/version"
@@ -173,7 +174,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 	m.HTTP = &http.Server{
-		Handler:           server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies}),
+		Handler: server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
+			MetricsToken: m.Config.MetricsToken}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -265,7 +267,7 @@ func newLogger(c config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// serveDebug serves pprof profiles on the debug listener until the process
+// serveDebug serves pprof profiles and the metrics on the debug listener until the process
 // ends. Failing to bind it is logged, not fatal: it is a diagnostic aid.
 func (m *Main) serveDebug() {
 	mux := http.NewServeMux()
@@ -274,6 +276,7 @@ func (m *Main) serveDebug() {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.Handle("GET /metrics", metrics.Handler())
 	srv := &http.Server{Addr: m.Config.DebugAddr, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
 	m.Logger.Info("debug listener", "addr", m.Config.DebugAddr)
 	if err := srv.ListenAndServe(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/metrics"
 )
 
 // RateStatus is the caller's hourly request budget after one more request.
@@ -90,6 +91,9 @@ func (a *App) HitRateLimit(ctx context.Context) (*RateStatus, error) {
 		}
 		used = c.shared + c.pending
 		c.mu.Unlock()
+	}
+	if used > a.rateLimit {
+		metrics.RateLimited()
 	}
 	return &RateStatus{Limit: a.rateLimit, Remaining: max(a.rateLimit-used, 0), Reset: window.Add(time.Hour),
 		Exceeded: used > a.rateLimit}, nil

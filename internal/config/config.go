@@ -36,6 +36,9 @@ const (
 	EnvDebugAddr       = "INBOXD_DEBUG_ADDR"
 	EnvDatabaseWait    = "INBOXD_DATABASE_WAIT"
 	EnvTrustedProxies  = "INBOXD_TRUSTED_PROXIES"
+	// EnvMetricsToken, when set, serves /metrics on the main listener to
+	// requests bearing it. Like the server key it has no flag.
+	EnvMetricsToken = "INBOXD_METRICS_TOKEN"
 	// EnvSecretKey holds the server key. It has no flag: a flag would show
 	// the key to anyone who can list processes.
 	EnvSecretKey = "INBOXD_SECRET_KEY"
@@ -79,6 +82,10 @@ type Config struct {
 	// (PostgreSQL still starting) before giving up. The default is for the
 	// server; the admin commands set it to 0 unless told otherwise.
 	DatabaseWait time.Duration
+	// MetricsToken, when set, serves /metrics on the main listener to
+	// requests with "Authorization: Bearer <token>" (the debug listener
+	// serves it without).
+	MetricsToken string
 	// SecretKey is the server key in text form (see internal/secret); empty
 	// means the key file in DataDir, created on first start.
 	SecretKey string
@@ -107,6 +114,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		{EnvAddr, &c.Addr}, {EnvDataDir, &c.DataDir}, {EnvDatabaseURL, &c.DatabaseURL},
 		{EnvBaseURL, &c.BaseURL}, {EnvLogLevel, &c.LogLevel}, {EnvLogFormat, &c.LogFormat},
 		{EnvDebugAddr, &c.DebugAddr}, {EnvSecretKey, &c.SecretKey}, {EnvTrustedProxies, &c.TrustedProxies},
+		{EnvMetricsToken, &c.MetricsToken},
 	} {
 		if v := getenv(s.name); v != "" {
 			*s.dst = v
@@ -173,6 +181,9 @@ func (c Config) Validate() error {
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil {
 		return fmt.Errorf("invalid --base-url/%s %q: %v", EnvBaseURL, c.BaseURL, err)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return fmt.Errorf("invalid %s: use at least 16 characters (e.g. openssl rand -hex 16)", EnvMetricsToken)
 	}
 	if _, err := c.Proxies(); err != nil {
 		return fmt.Errorf("invalid --trusted-proxies/%s: %v", EnvTrustedProxies, err)

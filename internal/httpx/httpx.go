@@ -5,6 +5,7 @@ package httpx
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -20,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/inboxd/inbox/internal/metrics"
 )
 
 type ctxKey int
@@ -168,6 +171,7 @@ func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http
 			if ip := ClientIP(r.Context()); ip != "" {
 				attrs = append(attrs, "client_ip", ip)
 			}
+			metrics.ObserveRequest(r.Pattern, cmp.Or(sw.status, http.StatusOK), time.Since(st.start))
 			log.Info("request", attrs...)
 		}()
 		next.ServeHTTP(sw, r)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/metrics"
 )
 
 // Idempotent wraps a POST handler that runs after authentication. A request
@@ -117,6 +118,7 @@ func Reply[T any](w http.ResponseWriter, r *http.Request, call func(context.Cont
 	var replay *inbox.Replay
 	switch {
 	case errors.As(err, &replay):
+		metrics.IdempotentReplay()
 		writeRecord(w, replay.Response, true)
 	case err != nil:
 		onError(err)

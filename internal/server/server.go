@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/inboxd/inbox/internal/api/chatwoot"
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/httpx"
+	"github.com/inboxd/inbox/internal/metrics"
 	"github.com/inboxd/inbox/internal/version"
 )
 
@@ -26,6 +28,8 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers
 	// are believed.
 	TrustedProxies httpx.Proxies
+	// MetricsToken, when set, serves /metrics to requests bearing it.
+	MetricsToken string
 	// MaxBody bounds request bodies; it must fit a 10 MB attachment in
 	// Base64 inside JSON.
 	MaxBody int64
@@ -59,6 +63,9 @@ func New(d Deps) http.Handler {
 		}
 		httpx.WriteJSON(w, http.StatusOK, "application/json; charset=utf-8", map[string]string{"status": "ok"})
 	})
+	if d.MetricsToken != "" {
+		mux.Handle("GET /metrics", metricsHandler(d.MetricsToken))
+	}
 	mux.HandleFunc("GET /files/{account}/{id}/{key}/{name}", fileHandler(d.App))
 	bookingsync.New(bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
@@ -66,6 +73,19 @@ func New(d Deps) http.Handler {
 		httpx.WriteJSON(w, http.StatusInternalServerError, "application/json; charset=utf-8",
 			map[string]string{"error": "Internal error."})
 	}), d.TrustedProxies)
+}
+
+// metricsHandler serves the metrics to requests bearing the token. Others
+// get a 404, as if there were no such route.
+func metricsHandler(token string) http.Handler {
+	h := metrics.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(httpx.BearerToken(r)), []byte(token)) != 1 {
+			http.NotFound(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // fileHandler serves attachment bytes. The URL carries the content hash, so

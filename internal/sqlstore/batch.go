@@ -8,6 +8,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/metrics"
 )
 
 // Group commit for SQLite.
@@ -83,6 +84,7 @@ type panicError struct{ value any }
 func (p panicError) Error() string { return fmt.Sprintf("panic in transaction: %v", p.value) }
 
 func (s *Store) commitBatch(batch []*writeReq) {
+	metrics.ObserveBatch(len(batch))
 	results := make([]error, len(batch))
 	sqlTx, err := s.write.BeginTx(context.Background(), nil)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/metrics"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
 )
@@ -185,8 +186,8 @@ func (s *Store) Close() error {
 
 // Update runs fn in a read-write transaction, retrying it when the engine
 // reports a transient conflict.
-func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) error {
-	var err error
+func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) (err error) {
+	defer func(start time.Time) { metrics.ObserveTx(true, time.Since(start), err) }(time.Now())
 	for attempt := 0; ; attempt++ {
 		if s.writes != nil {
 			err = s.updateBatched(ctx, fn)
@@ -209,7 +210,8 @@ func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) error {
 }
 
 // View runs fn in a read-only transaction.
-func (s *Store) View(ctx context.Context, fn func(inbox.Tx) error) error {
+func (s *Store) View(ctx context.Context, fn func(inbox.Tx) error) (err error) {
+	defer func(start time.Time) { metrics.ObserveTx(false, time.Since(start), err) }(time.Now())
 	return s.run(ctx, s.read, true, fn)
 }
 
