@@ -228,13 +228,19 @@ type ConversationUpdate struct {
 	Touch bool
 }
 
+// MaxUnreadCount caps a conversation's unread counter in read models, as
+// Chatwoot caps its unread_count.
+const MaxUnreadCount = 10
+
 // ConversationStats are derived figures used to render conversations: the
 // read state of its participants and its unread counter.
 type ConversationStats struct {
 	ClientReadAt   *time.Time // contact_last_seen_at
 	HostReadAt     *time.Time // newest host read_at: agent_last_seen_at, BookingSync read_at
 	AssigneeReadAt *time.Time
-	UnreadCount    int // incoming messages after HostReadAt, capped at 10
+	// UnreadCount is the number of incoming messages after HostReadAt. The
+	// store counts them all; read models cap it at MaxUnreadCount.
+	UnreadCount    int
 	LastIncomingAt *time.Time
 }
 

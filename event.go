@@ -13,6 +13,7 @@ const (
 	EventMessageUpdated            = "message.updated"
 	EventParticipantCreated        = "participant.created"
 	EventParticipantUpdated        = "participant.updated"
+	EventParticipantDeleted        = "participant.deleted"
 	EventClientCreated             = "client.created"
 	EventClientUpdated             = "client.updated"
 	EventAttachmentCreated         = "attachment.created"

@@ -138,8 +138,11 @@ type Tx interface {
 	ConnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error
 	DisconnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error
 	// FindConversationLinks returns, per conversation id, its linked ids.
+	// MessageIDs leave out activity messages: they are not records of the
+	// conversation a client links to.
 	FindConversationLinks(ctx context.Context, accountID int64, ids []int64) (map[int64]*ConversationLinks, error)
-	// FindConversationStats returns, per conversation id, its read state.
+	// FindConversationStats returns, per conversation id, its read state
+	// (UnreadCount uncapped).
 	FindConversationStats(ctx context.Context, accountID int64, ids []int64) (map[int64]*ConversationStats, error)
 
 	CreateParticipant(ctx context.Context, p *Participant) error

@@ -361,61 +361,6 @@ func (a *App) ToggleStatus(ctx context.Context, ref ConversationRef, status stri
 	})
 }
 
-// MarkSeen records that the calling host read the conversation now (its
-// participant's read_at; the host becomes a participant if needed) and
-// returns the conversation's view (opt).
-func (a *App) MarkSeen(ctx context.Context, ref ConversationRef, opt ViewOptions) (*ConversationView, error) {
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
-		if p.Host == nil {
-			return nil, inbox.Errorf(inbox.EINVALID, "Only a host can mark a conversation as seen.")
-		}
-		ctx, tx := l.ctx, l.tx
-		c, err := l.find(ref)
-		if err != nil {
-			return nil, err
-		}
-		pt, err := memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, p.Host.ID)
-		if err != nil {
-			return nil, err
-		}
-		now := tx.Now()
-		if err := tx.PatchParticipant(ctx, p.AccountID, pt.ID, inbox.ParticipantUpdate{ReadAt: ptr(&now)}); err != nil {
-			return nil, err
-		}
-		return viewOf(l, c, opt)
-	})
-}
-
-// MarkUnread moves every host's read_at to one second before the newest
-// incoming message (or clears it), so the conversation counts as unread, and
-// returns the conversation's view (opt).
-func (a *App) MarkUnread(ctx context.Context, ref ConversationRef, opt ViewOptions) (*ConversationView, error) {
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ConversationView, error) {
-		ctx, tx := l.ctx, l.tx
-		c, err := l.find(ref)
-		if err != nil {
-			return nil, err
-		}
-		stats, err := tx.FindConversationStats(ctx, p.AccountID, []int64{c.ID})
-		if err != nil {
-			return nil, err
-		}
-		var at *time.Time
-		if last := stats[c.ID].LastIncomingAt; last != nil {
-			at = ptr(last.Add(-time.Second))
-		}
-		if p.Host != nil {
-			if _, err := memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, p.Host.ID); err != nil {
-				return nil, err
-			}
-		}
-		if err := tx.SetHostReadAt(ctx, p.AccountID, c.ID, at); err != nil {
-			return nil, err
-		}
-		return viewOf(l, c, opt)
-	})
-}
-
 // SetMuted mutes (resolves and blocks the contact) or unmutes a conversation.
 func (a *App) SetMuted(ctx context.Context, ref ConversationRef, muted bool) error {
 	_, err := updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (struct{}, error) {
@@ -427,8 +372,18 @@ func (a *App) SetMuted(ctx context.Context, ref ConversationRef, muted bool) err
 		if c.ClientID == nil {
 			return struct{}{}, inbox.Errorf(inbox.EINVALID, "The conversation has no contact to mute.")
 		}
-		if _, err := tx.UpdateClient(ctx, p.AccountID, *c.ClientID, inbox.ClientUpdate{Blocked: &muted}); err != nil {
+		cl, err := tx.FindClientByID(ctx, p.AccountID, *c.ClientID)
+		if err != nil {
 			return struct{}{}, err
+		}
+		if _, err := tx.UpdateClient(ctx, p.AccountID, cl.ID, inbox.ClientUpdate{Blocked: &muted}); err != nil {
+			return struct{}{}, err
+		}
+		if cl.Blocked != muted {
+			if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventClientUpdated,
+				SubjectID: cl.ID, Changes: map[string][2]any{"blocked": {cl.Blocked, muted}}}); err != nil {
+				return struct{}{}, err
+			}
 		}
 		text := actorName(p) + " has unmuted the conversation"
 		if muted {

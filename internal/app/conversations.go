@@ -122,15 +122,20 @@ func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*C
 		if err := tx.CreateConversation(ctx, c); err != nil {
 			return nil, err
 		}
-		if client != nil {
-			if err := tx.CreateParticipant(ctx, &inbox.Participant{AccountID: p.AccountID, ConversationID: c.ID,
-				MemberType: inbox.MemberClient, MemberID: client.ID}); err != nil {
-				return nil, err
-			}
-		}
 		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationCreated,
 			ConversationID: &c.ID, SubjectID: c.ID}); err != nil {
 			return nil, err
+		}
+		if client != nil {
+			pt := &inbox.Participant{AccountID: p.AccountID, ConversationID: c.ID, MemberType: inbox.MemberClient,
+				MemberID: client.ID}
+			if err := tx.CreateParticipant(ctx, pt); err != nil {
+				return nil, err
+			}
+			if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantCreated,
+				ConversationID: &c.ID, SubjectID: pt.ID}); err != nil {
+				return nil, err
+			}
 		}
 		if in.Message != nil {
 			msg := *in.Message

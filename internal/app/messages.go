@@ -193,16 +193,17 @@ func (a *App) resolveSender(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 		} else if box.Channel != inbox.ChannelAPI {
 			return nil, inbox.FieldError("message_type", "Incoming messages are only allowed in Api inboxes")
 		}
-		return memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberClient, *c.ClientID)
+		return memberParticipant(ctx, tx, p, c.ID, inbox.MemberClient, *c.ClientID)
 	case p.Host != nil:
-		return memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, p.Host.ID)
+		return memberParticipant(ctx, tx, p, c.ID, inbox.MemberHost, p.Host.ID)
 	}
 	return nil, inbox.FieldError("sender_id", inbox.MsgBlank)
 }
 
 // memberParticipant returns the member's oldest participant in the
 // conversation, creating one when the member has none.
-func memberParticipant(ctx context.Context, tx inbox.Tx, accountID, conversationID int64, memberType string, memberID int64) (*inbox.Participant, error) {
+func memberParticipant(ctx context.Context, tx inbox.Tx, p *inbox.Principal, conversationID int64, memberType string, memberID int64) (*inbox.Participant, error) {
+	accountID := p.AccountID
 	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
 		MemberType: memberType, MemberID: &memberID, Page: inbox.Page{Limit: 1, SkipTotal: true}})
 	if err != nil {
@@ -214,7 +215,7 @@ func memberParticipant(ctx context.Context, tx inbox.Tx, accountID, conversation
 	if err := tx.CreateParticipant(ctx, pt); err != nil {
 		return nil, err
 	}
-	return pt, tx.CreateEvent(ctx, &inbox.Event{AccountID: accountID, Type: inbox.EventParticipantCreated,
+	return pt, emit(ctx, tx, p, inbox.Event{AccountID: accountID, Type: inbox.EventParticipantCreated,
 		ConversationID: &conversationID, SubjectID: pt.ID})
 }
 
@@ -273,7 +274,9 @@ func (a *App) afterMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal,
 		if err != nil {
 			return err
 		}
-		return a.setStatus(ctx, tx, nil, fresh, inbox.StatusOpen, nil, "System reopened the conversation due to a new incoming message.")
+		// The line names the system, as Chatwoot's does; the events carry
+		// the caller whose message reopened it.
+		return a.setStatus(ctx, tx, p, fresh, inbox.StatusOpen, nil, "System reopened the conversation due to a new incoming message.")
 	}
 	return nil
 }

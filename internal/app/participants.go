@@ -51,45 +51,17 @@ func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*Par
 		if err := tx.CreateParticipant(ctx, &pt); err != nil {
 			return nil, err
 		}
+		// Its participants are part of what the conversation shows.
+		u := inbox.ConversationUpdate{Touch: true}
 		if in.MemberType == inbox.MemberClient && c.ClientID == nil {
 			cid := &in.MemberID
-			if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{ClientID: &cid}); err != nil {
-				return nil, err
-			}
+			u.ClientID = &cid
+		}
+		if err := tx.PatchConversation(ctx, p.AccountID, c.ID, u); err != nil {
+			return nil, err
 		}
 		return v, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantCreated,
 			ConversationID: &c.ID, SubjectID: pt.ID})
-	})
-}
-
-// UpdateParticipant marks a participant as having read the conversation now
-// (read true) or not at all (false), and returns its view; read nil changes
-// nothing and returns the participant as it is.
-func (a *App) UpdateParticipant(ctx context.Context, id int64, read *bool) (*ParticipantView, error) {
-	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*ParticipantView, error) {
-		ctx, tx := l.ctx, l.tx
-		pt, err := l.Participant(id)
-		if err != nil {
-			return nil, err
-		}
-		if read != nil {
-			var at *time.Time
-			if *read {
-				at = ptr(tx.Now())
-			}
-			if pt, err = tx.UpdateParticipant(ctx, p.AccountID, id, inbox.ParticipantUpdate{ReadAt: &at}); err != nil {
-				return nil, err
-			}
-			if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantUpdated,
-				ConversationID: &pt.ConversationID, SubjectID: pt.ID}); err != nil {
-				return nil, err
-			}
-		}
-		vs, err := l.ParticipantViews([]*inbox.Participant{pt})
-		if err != nil {
-			return nil, err
-		}
-		return vs[0], nil
 	})
 }
 
@@ -130,27 +102,37 @@ func (a *App) ChangeWatchers(ctx context.Context, ref ConversationRef, hostIDs [
 			have[h.ID] = true
 		}
 		added := []*inbox.Host{}
+		changed := false
 		if op != WatchersRemove {
 			for _, id := range hostIDs {
 				if have[id] {
 					continue
 				}
 				have[id] = true
-				pt, err := memberParticipant(ctx, tx, p.AccountID, c.ID, inbox.MemberHost, id)
+				pt, err := memberParticipant(ctx, tx, p, c.ID, inbox.MemberHost, id)
 				if err != nil {
 					return nil, err
 				}
 				h, _ := tx.FindHostByID(ctx, p.AccountID, pt.MemberID)
 				added = append(added, h)
+				changed = true
 			}
 		}
 		if op != WatchersAdd {
 			for _, h := range current {
 				if (op == WatchersSet && !want[h.ID]) || (op == WatchersRemove && want[h.ID]) {
-					if err := removeHostParticipants(ctx, tx, p.AccountID, c.ID, h.ID); err != nil {
+					n, err := removeHostParticipants(ctx, tx, p, c.ID, h.ID)
+					if err != nil {
 						return nil, err
 					}
+					changed = changed || n > 0
 				}
+			}
+		}
+		if changed {
+			// Its participants are part of what the conversation shows.
+			if err := tx.PatchConversation(ctx, p.AccountID, c.ID, inbox.ConversationUpdate{Touch: true}); err != nil {
+				return nil, err
 			}
 		}
 		if op == WatchersAdd {
@@ -160,19 +142,31 @@ func (a *App) ChangeWatchers(ctx context.Context, ref ConversationRef, hostIDs [
 	})
 }
 
-func removeHostParticipants(ctx context.Context, tx inbox.Tx, accountID, conversationID, hostID int64) error {
-	ps, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{ConversationID: &conversationID,
+// removeHostParticipants removes a host's participants that sent no message
+// from a conversation, each with a participant.deleted event, and returns
+// how many it removed.
+func removeHostParticipants(ctx context.Context, tx inbox.Tx, p *inbox.Principal, conversationID, hostID int64) (int, error) {
+	ps, _, err := tx.FindParticipants(ctx, p.AccountID, inbox.ParticipantFilter{ConversationID: &conversationID,
 		MemberType: inbox.MemberHost, MemberID: &hostID, Page: inbox.Page{Limit: 1000, SkipTotal: true}})
 	if err != nil {
-		return err
+		return 0, err
 	}
+	n := 0
 	for _, pt := range ps {
 		if pt.LastMessageSentAt != nil {
 			continue // its messages keep their sender
 		}
-		if err := tx.DeleteParticipant(ctx, accountID, pt.ID); err != nil && inbox.ErrorCode(err) != inbox.ECONFLICT {
-			return err
+		err := tx.DeleteParticipant(ctx, p.AccountID, pt.ID)
+		if inbox.ErrorCode(err) == inbox.ECONFLICT {
+			continue // still referenced: it stays
+		} else if err != nil {
+			return 0, err
+		}
+		n++
+		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantDeleted,
+			ConversationID: &conversationID, SubjectID: pt.ID}); err != nil {
+			return 0, err
 		}
 	}
-	return nil
+	return n, nil
 }

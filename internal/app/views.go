@@ -99,6 +99,7 @@ func (l *Loader) ConversationViews(convs []*inbox.Conversation, opt ViewOptions)
 		if v.Stats = stats[v.ID]; v.Stats == nil {
 			v.Stats = &inbox.ConversationStats{}
 		}
+		v.Stats.UnreadCount = min(v.Stats.UnreadCount, inbox.MaxUnreadCount)
 		if opt.Links {
 			v.Links = links[v.ID]
 		}

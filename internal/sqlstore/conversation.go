@@ -186,12 +186,12 @@ func (tx *Tx) conversationWhere(accountID int64, f inbox.ConversationFilter, wit
 		} else {
 			hits, args := dialectSearch(tx.engine, "messages", accountID, groups)
 			w.add(`c.id IN (SELECT m.conversation_id FROM (`+hits+`) s JOIN messages m ON m.id = s.hit_id
-				WHERE m.account_id = ? AND m.kind IN ('incoming', 'outgoing'))`, append(args, accountID)...)
+				WHERE m.account_id = ? AND m.kind IN (`+sqlKindIncoming+`, `+sqlKindOutgoing+`))`, append(args, accountID)...)
 		}
 	}
 	if f.ParticipantHostID != nil {
 		w.add(`EXISTS (SELECT 1 FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id
-			AND p.member_type = 'Host' AND p.member_id = ?)`, *f.ParticipantHostID)
+			AND p.member_type = `+sqlMemberHost+` AND p.member_id = ?)`, *f.ParticipantHostID)
 	}
 	if f.Unattended {
 		w.add("(c.first_reply_created_at IS NULL OR c.waiting_since IS NOT NULL)")
@@ -478,7 +478,7 @@ func (tx *Tx) FindConversationLinks(ctx context.Context, accountID int64, ids []
 		WHERE account_id = ? AND conversation_id IN (`+in+`)
 		UNION ALL
 		SELECT 2, conversation_id, id FROM messages
-		WHERE account_id = ? AND conversation_id IN (`+in+`) AND kind <> 'activity'
+		WHERE account_id = ? AND conversation_id IN (`+in+`) AND kind <> `+sqlKindActivity+`
 		UNION ALL
 		SELECT 3, conversation_id, id FROM participants
 		WHERE account_id = ? AND conversation_id IN (`+in+`)
@@ -557,21 +557,21 @@ func (tx *Tx) FindConversationStats(ctx context.Context, accountID int64, ids []
 	in := placeholders(len(ids))
 	args := append(append(append([]any{accountID}, int64Args(ids)...), accountID), int64Args(ids)...)
 	// One statement: read state from the participants, and the unread count
-	// (incoming messages after the newest host read), capped here.
+	// (incoming messages after the newest host read).
 	rows, err := tx.query(ctx, `
 		SELECT
 			c.id,
-			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = 'Client'),
+			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = `+sqlMemberClient+`),
 			h.read_at,
-			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = 'Host' AND p.member_id = c.assignee_id),
-			(SELECT MAX(m.created_at) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = 'incoming'),
-			(SELECT COUNT(*) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = 'incoming'
+			(SELECT MAX(p.read_at) FROM participants p WHERE p.account_id = c.account_id AND p.conversation_id = c.id AND p.member_type = `+sqlMemberHost+` AND p.member_id = c.assignee_id),
+			(SELECT MAX(m.created_at) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = `+sqlKindIncoming+`),
+			(SELECT COUNT(*) FROM messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.kind = `+sqlKindIncoming+`
 				AND m.created_at > COALESCE(h.read_at, -1))
 		FROM conversations c
 		LEFT JOIN (
 			SELECT p.conversation_id, MAX(p.read_at) AS read_at
 			FROM participants p
-			WHERE p.account_id = ? AND p.conversation_id IN (`+in+`) AND p.member_type = 'Host'
+			WHERE p.account_id = ? AND p.conversation_id IN (`+in+`) AND p.member_type = `+sqlMemberHost+`
 			GROUP BY p.conversation_id
 		) h ON h.conversation_id = c.id
 		WHERE c.account_id = ? AND c.id IN (`+in+`)`, args...)
@@ -589,7 +589,7 @@ func (tx *Tx) FindConversationStats(ctx context.Context, accountID int64, ids []
 		st := out[id]
 		st.ClientReadAt, st.HostReadAt, st.AssigneeReadAt = fromNullTS(client), fromNullTS(host), fromNullTS(assignee)
 		st.LastIncomingAt = fromNullTS(incoming)
-		st.UnreadCount = min(unread, 10)
+		st.UnreadCount = unread
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

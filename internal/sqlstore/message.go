@@ -144,10 +144,10 @@ func (tx *Tx) FindMessages(ctx context.Context, accountID int64, f inbox.Message
 		w.add("m.updated_at >= ?", ts(*f.UpdatedSince))
 	}
 	if f.ExcludeActivity {
-		w.add("m.kind <> 'activity'")
+		w.add("m.kind <> " + sqlKindActivity)
 	}
 	if f.ExcludePrivate {
-		w.add("m.visibility <> 'internal'")
+		w.add("m.visibility <> " + sqlVisibilityInternal)
 	}
 	if f.BeforeID > 0 {
 		w.add("m.id < ?", f.BeforeID)
@@ -233,7 +233,7 @@ func (tx *Tx) FindLatestMessages(ctx context.Context, accountID int64, ids []int
 	var all []*inbox.Message
 	for _, id := range ids {
 		var pair [2]*inbox.Message
-		for i, cond := range []string{"", " AND m.kind <> 'activity'"} {
+		for i, cond := range []string{"", " AND m.kind <> " + sqlKindActivity} {
 			m, err := scanMessage(tx.queryRow(ctx, `
 				SELECT `+messageColumns+`
 				FROM messages m

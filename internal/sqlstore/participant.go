@@ -106,7 +106,7 @@ func (tx *Tx) PatchParticipant(ctx context.Context, accountID, id int64, u inbox
 func (tx *Tx) SetHostReadAt(ctx context.Context, accountID, conversationID int64, t *time.Time) error {
 	_, err := tx.exec(ctx, `
 		UPDATE participants SET read_at = ?, updated_at = ?
-		WHERE account_id = ? AND conversation_id = ? AND member_type = 'Host'`,
+		WHERE account_id = ? AND conversation_id = ? AND member_type = `+sqlMemberHost,
 		tsp(t), ts(tx.now), accountID, conversationID)
 	return err
 }
