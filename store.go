@@ -184,7 +184,22 @@ type Tx interface {
 	RevokeAccessToken(ctx context.Context, accountID, id int64) error
 
 	CreateEvent(ctx context.Context, e *Event) error
+	// FindEvents lists an account's events with an id above afterID, by id
+	// (whether or not they were sequenced yet; see Event.ID).
 	FindEvents(ctx context.Context, accountID int64, afterID int64, limit int) ([]*Event, error)
+	// SequenceEvents gives up to limit committed events their Seq and
+	// returns how many it placed (internal/events explains the order). It
+	// may return 0 while another transaction is placing them.
+	SequenceEvents(ctx context.Context, limit int) (int, error)
+	// FindEventsAfter lists the events of every account with a Seq above
+	// after, by Seq. Only the outbox tail reads across accounts.
+	FindEventsAfter(ctx context.Context, after int64, limit int) ([]*Event, error)
+	// FindAccountEventsAfter lists an account's events with a Seq above
+	// after, by Seq.
+	FindAccountEventsAfter(ctx context.Context, accountID, after int64, limit int) ([]*Event, error)
+	// EventPositions returns the newest Seq given (0 before the first
+	// event) and the newest Seq retention removed.
+	EventPositions(ctx context.Context) (head, pruned int64, err error)
 
 	// FindDeletedIDs lists ids of records of one resource deleted at or after since.
 	FindDeletedIDs(ctx context.Context, accountID int64, resource string, since time.Time) ([]int64, error)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/config"
+	"github.com/inboxd/inbox/internal/events"
 	"github.com/inboxd/inbox/internal/fetch"
 	"github.com/inboxd/inbox/internal/filestore"
 	"github.com/inboxd/inbox/internal/metrics"
@@ -49,7 +50,10 @@ type Main struct {
 	App   *app.App
 	Admin *app.Admin // the administrative use cases the commands run
 	HTTP  *http.Server
+	// Events is the outbox tail of a serving node (background.go).
+	Events *events.Tail
 
+	bg   *background
 	ln   net.Listener
 	done chan error // receives Serve's result once it returns
 
@@ -173,6 +177,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.ln = ln
+	m.startBackground()
 	m.HTTP = &http.Server{
 		Handler: server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
 			MetricsToken: m.Config.MetricsToken}),
@@ -225,6 +230,7 @@ func (m *Main) Close() error {
 		}
 		m.HTTP = nil
 	}
+	m.stopBackground()
 	if m.Store != nil {
 		if e := m.Store.Close(); e != nil && err == nil {
 			err = e

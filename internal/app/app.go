@@ -49,6 +49,9 @@ type Deps struct {
 	// recomputable tokens. nil gets a random key that lives as long as the
 	// process (enough for tests; the server always passes its key).
 	Secret *secret.Key
+	// AuthCacheTTL is how long a resolved token is reused without reading
+	// the store (2 s). Revocations reach a followed cache sooner (Follow).
+	AuthCacheTTL time.Duration
 }
 
 // App is the application layer.
@@ -76,6 +79,9 @@ func New(d Deps) *App {
 	}
 	if a.tokenLifetime <= 0 {
 		a.tokenLifetime = 2 * time.Hour
+	}
+	if a.auth.ttl = d.AuthCacheTTL; a.auth.ttl <= 0 {
+		a.auth.ttl = authCacheTTL
 	}
 	return a
 }

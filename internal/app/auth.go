@@ -24,6 +24,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*inbox.Principal,
 	}
 	var p *inbox.Principal
 	var expires *time.Time
+	epoch := a.auth.current()
 	err := a.store.View(ctx, func(tx inbox.Tx) error {
 		t, err := tx.FindAccessTokenByHash(ctx, hash)
 		if inbox.ErrorCode(err) == inbox.ENOTFOUND {
@@ -58,6 +59,6 @@ func (a *App) Authenticate(ctx context.Context, token string) (*inbox.Principal,
 	if err != nil {
 		return nil, err
 	}
-	a.auth.put(hash, p, expires, now)
+	a.auth.put(epoch, hash, p, expires, now)
 	return p, nil
 }

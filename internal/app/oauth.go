@@ -112,7 +112,7 @@ func (a *App) Refresh(ctx context.Context, clientID, secret, refreshToken, scope
 			}
 			scopes = want
 		}
-		if err := tx.RevokeAccessToken(ctx, old.AccountID, old.ID); err != nil {
+		if err := revokeToken(ctx, tx, old); err != nil {
 			return err
 		}
 		revoked = old.ID
@@ -161,7 +161,7 @@ func (a *App) Revoke(ctx context.Context, clientID, secret, token string) error 
 		if t.RevokedAt != nil {
 			return nil
 		}
-		return tx.RevokeAccessToken(ctx, t.AccountID, t.ID)
+		return revokeToken(ctx, tx, t)
 	})
 }
 
@@ -185,4 +185,13 @@ func (a *App) TokenInfo(ctx context.Context, token string) (*inbox.AccessToken, 
 		return err
 	})
 	return t, app, err
+}
+
+// revokeToken revokes a token and tells every node's auth cache
+// (EventAccessRevoked), so it stops working everywhere at once.
+func revokeToken(ctx context.Context, tx inbox.Tx, t *inbox.AccessToken) error {
+	if err := tx.RevokeAccessToken(ctx, t.AccountID, t.ID); err != nil {
+		return err
+	}
+	return emit(ctx, tx, nil, inbox.Event{AccountID: t.AccountID, Type: inbox.EventAccessRevoked, SubjectID: t.ID})
 }

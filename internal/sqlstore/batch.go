@@ -25,6 +25,8 @@ type writeReq struct {
 	ctx  context.Context
 	fn   func(inbox.Tx) error
 	done chan error
+	// wroteEvents is set when fn succeeded and wrote to the outbox.
+	wroteEvents bool
 }
 
 // maxBatch bounds how many transactions share one commit, so one slow batch
@@ -129,6 +131,13 @@ func (s *Store) commitBatch(batch []*writeReq) {
 				results[i] = err
 			}
 		}
+	} else {
+		for i, r := range batch {
+			if results[i] == nil && r.wroteEvents {
+				s.changed()
+				break
+			}
+		}
 	}
 	for i, r := range batch {
 		r.done <- results[i]
@@ -160,7 +169,9 @@ func (s *Store) runSavepoint(sqlTx *sql.Tx, r *writeReq) (err error, broken bool
 			broken = true
 		}
 	}()
-	return normalize(r.fn(tx)), false
+	err = normalize(r.fn(tx))
+	r.wroteEvents = err == nil && tx.wroteEvents
+	return err, false
 }
 
 // errBatchAborted tells a caller that its transaction was rolled back

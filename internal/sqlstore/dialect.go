@@ -53,6 +53,16 @@ func dialectForUpdate(e engine, writable bool) string {
 	return ""
 }
 
+// dialectEventSeq is the column holding an event's place in the outbox
+// order (migration 0007a): SQLite's id, PostgreSQL's seq (NULL until the
+// event is sequenced, so "seq > ?" also leaves out events not placed yet).
+func dialectEventSeq(e engine) string {
+	if e == enginePostgres {
+		return "seq"
+	}
+	return "id"
+}
+
 // likeEscaper escapes the LIKE wildcards of a literal.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 

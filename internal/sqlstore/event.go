@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -34,13 +35,17 @@ func (tx *Tx) CreateEvent(ctx context.Context, e *inbox.Event) error {
 		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.AccountID, e.Type, e.ConversationID, e.MessageID, e.SubjectID, e.ActorType, e.ActorID, changes, ts(tx.now))
 	e.ID = id
+	if err == nil {
+		tx.wroteEvents = true
+		if tx.engine == engineSQLite {
+			e.Seq = id // see SequenceEvents
+		}
+	}
 	return err
 }
 
-// FindEvents lists events of an account after an id, oldest first.
-func (tx *Tx) FindEvents(ctx context.Context, accountID int64, afterID int64, limit int) ([]*inbox.Event, error) {
-	rows, err := tx.query(ctx, `
-		SELECT
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = `
 			id,
 			account_id,
 			type,
@@ -50,11 +55,48 @@ func (tx *Tx) FindEvents(ctx context.Context, accountID int64, afterID int64, li
 			actor_type,
 			actor_id,
 			changes,
-			created_at
+			created_at`
+
+// FindEvents lists events of an account after an id, oldest first.
+func (tx *Tx) FindEvents(ctx context.Context, accountID int64, afterID int64, limit int) ([]*inbox.Event, error) {
+	return tx.events(ctx, `
+		SELECT`+eventColumns+`,
+			`+dialectEventSeq(tx.engine)+`
 		FROM events
 		WHERE account_id = ? AND id > ?
 		ORDER BY id
 		LIMIT `+strconv.Itoa(max(limit, 1)), accountID, afterID)
+}
+
+// FindEventsAfter lists the events of every account placed after a
+// position, in outbox order. It is the outbox tail's read: the one query
+// not scoped by account, because the tail serves them all.
+func (tx *Tx) FindEventsAfter(ctx context.Context, after int64, limit int) ([]*inbox.Event, error) {
+	seq := dialectEventSeq(tx.engine)
+	return tx.events(ctx, `
+		SELECT`+eventColumns+`,
+			`+seq+`
+		FROM events
+		WHERE `+seq+` > ?
+		ORDER BY `+seq+`
+		LIMIT `+strconv.Itoa(max(limit, 1)), after)
+}
+
+// FindAccountEventsAfter lists an account's events placed after a
+// position, in outbox order.
+func (tx *Tx) FindAccountEventsAfter(ctx context.Context, accountID, after int64, limit int) ([]*inbox.Event, error) {
+	seq := dialectEventSeq(tx.engine)
+	return tx.events(ctx, `
+		SELECT`+eventColumns+`,
+			`+seq+`
+		FROM events
+		WHERE account_id = ? AND `+seq+` > ?
+		ORDER BY `+seq+`
+		LIMIT `+strconv.Itoa(max(limit, 1)), accountID, after)
+}
+
+func (tx *Tx) events(ctx context.Context, q string, args ...any) ([]*inbox.Event, error) {
+	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -64,15 +106,83 @@ func (tx *Tx) FindEvents(ctx context.Context, accountID int64, afterID int64, li
 		var e inbox.Event
 		var changes string
 		var created int64
+		var seq sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.AccountID, &e.Type, &e.ConversationID, &e.MessageID, &e.SubjectID, &e.ActorType,
-			&e.ActorID, &changes, &created); err != nil {
+			&e.ActorID, &changes, &created, &seq); err != nil {
 			return nil, err
 		}
 		_ = json.Unmarshal([]byte(changes), &e.Changes)
 		e.CreatedAt = fromTS(created)
+		e.Seq = seq.Int64
 		out = append(out, &e)
 	}
 	return out, rows.Err()
+}
+
+// SequenceEvents places committed events in the outbox order (see
+// migration 0007a). On PostgreSQL it numbers up to limit committed,
+// unnumbered events, in id order, after the last number given, and wakes the
+// other nodes; it returns 0 at once when another transaction holds the
+// numbering (that one will wake everyone when it commits). SQLite's ids are
+// already in commit order: it does nothing.
+func (tx *Tx) SequenceEvents(ctx context.Context, limit int) (int, error) {
+	if tx.engine != enginePostgres {
+		return 0, nil
+	}
+	var last int64
+	err := tx.queryRow(ctx, `
+		SELECT position
+		FROM cursors
+		WHERE name = 'events.seq'
+		FOR UPDATE SKIP LOCKED`).Scan(&last)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	res, err := tx.exec(ctx, `
+		UPDATE events
+		SET seq = ? + n.rn
+		FROM (
+			SELECT id, row_number() OVER (ORDER BY id) AS rn
+			FROM events
+			WHERE seq IS NULL
+			ORDER BY id
+			LIMIT `+strconv.Itoa(max(limit, 1))+`
+		) n
+		WHERE events.id = n.id`, last)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE cursors SET position = ? WHERE name = 'events.seq'`, last+n); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `SELECT pg_notify('inboxd_events', 'seq')`); err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// EventPositions returns the newest position given to an event (0 before
+// the first) and the newest one removed by retention.
+func (tx *Tx) EventPositions(ctx context.Context) (head, pruned int64, err error) {
+	if err := tx.queryRow(ctx, `SELECT position FROM cursors WHERE name = 'events.pruned'`).Scan(&pruned); err != nil {
+		return 0, 0, err
+	}
+	q := `SELECT position FROM cursors WHERE name = 'events.seq'`
+	if tx.engine == engineSQLite {
+		// AUTOINCREMENT's counter: the largest id ever given, even when
+		// retention has removed that event since.
+		q = `SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'`
+	}
+	if err := tx.queryRow(ctx, q).Scan(&head); err != nil {
+		return 0, 0, err
+	}
+	return head, pruned, nil
 }
 
 // FindDeletedIDs lists tombstoned ids of one resource.

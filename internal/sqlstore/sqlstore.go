@@ -51,6 +51,12 @@ type Store struct {
 
 	// Prepared statement caches of the SQLite pools (nil on PostgreSQL).
 	writeStmts, readStmts *stmtCache
+
+	// dsn is kept for the LISTEN connection (notify.go).
+	dsn string
+	// listeners are the channels Changes handed out.
+	listenersMu sync.Mutex
+	listeners   map[chan struct{}]struct{}
 }
 
 // ErrUnreachable wraps Open's error when the database did not answer (not
@@ -84,7 +90,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 
 // connect opens the pools and checks the database answers.
 func connect(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{Now: time.Now, MaxRetries: 10}
+	s := &Store{Now: time.Now, MaxRetries: 10, dsn: dsn}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.engine = enginePostgres
 		db, err := sql.Open("pgx", dsn)
@@ -233,6 +239,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbo
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return normalize(err)
+	}
+	if tx.wroteEvents {
+		s.changed()
 	}
 	return nil
 }

@@ -26,6 +26,9 @@ type Tx struct {
 	shared bool
 	// stmts caches prepared statements of the pool tx runs on (SQLite only).
 	stmts *stmtCache
+	// wroteEvents is set once the transaction wrote to the outbox: its
+	// commit wakes this process's outbox readers (notify.go).
+	wroteEvents bool
 }
 
 // Now returns the transaction's time.
