@@ -6,7 +6,8 @@ import "time"
 const MaxAttachmentSize = 10 << 20
 
 // Attachment is a stored file. Its bytes live in the file store under FileKey
-// (the hex SHA-256 of the content); the record holds the metadata.
+// (the hex SHA-256 of the content, never shown to clients); the record holds
+// the metadata.
 type Attachment struct {
 	ID          int64
 	AccountID   int64
@@ -19,6 +20,9 @@ type Attachment struct {
 	MessageIDs  []int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// URLToken authorizes downloading the content: internal/app signs one
+	// on every read, and dialects put it in the attachment's URL.
+	URLToken string
 }
 
 // FileType is Chatwoot's coarse attachment kind.

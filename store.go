@@ -133,7 +133,8 @@ type Tx interface {
 	// SetConversationLabels replaces the label list (order kept, duplicates dropped).
 	SetConversationLabels(ctx context.Context, accountID, id int64, labels []string) error
 	// DeleteConversation removes the conversation with its participants and
-	// messages and records tombstones for all of them.
+	// messages and records tombstones for all of them; the attachments only
+	// its messages used are deleted too.
 	DeleteConversation(ctx context.Context, accountID, id int64) error
 	ConnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error
 	DisconnectBooking(ctx context.Context, accountID, conversationID, bookingID int64) error
@@ -167,6 +168,10 @@ type Tx interface {
 	FindAttachmentByID(ctx context.Context, accountID, id int64) (*Attachment, error)
 	FindAttachments(ctx context.Context, accountID int64, f AttachmentFilter) ([]*Attachment, int, error)
 	UpdateAttachment(ctx context.Context, accountID, id int64, u AttachmentUpdate) (*Attachment, error)
+	// DeleteMessageAttachments unlinks a message's attachments and deletes
+	// those no other message links: a deleted attachment is never found,
+	// listed or downloaded again.
+	DeleteMessageAttachments(ctx context.Context, accountID, messageID int64) error
 
 	CreateApplication(ctx context.Context, a *Application) error
 	FindApplicationByID(ctx context.Context, accountID, id int64) (*Application, error)

@@ -85,12 +85,13 @@ func (m *Main) Open(ctx context.Context) error {
 	m.keySource, m.keyFingerprint = source, key.Fingerprint()
 	m.Store = store
 	m.App = app.New(app.Deps{
-		Store:     store,
-		Files:     files,
-		Fetcher:   fetch.New(),
-		Logger:    m.Logger,
-		RateLimit: m.Config.RateLimit,
-		Secret:    key,
+		Store:       store,
+		Files:       files,
+		Fetcher:     fetch.New(),
+		Logger:      m.Logger,
+		RateLimit:   m.Config.RateLimit,
+		Secret:      key,
+		FileLinkTTL: m.Config.FileLinkTTL,
 	})
 	m.Admin = app.NewAdmin(m.App)
 	if !m.SkipKeyCheck {

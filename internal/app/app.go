@@ -20,12 +20,15 @@ import (
 	"github.com/inboxd/inbox/internal/secret"
 )
 
-// FileStore keeps attachment bytes, addressed by content.
+// FileStore keeps attachment bytes, addressed by content. internal/filestore
+// has two: a local directory and S3-compatible object storage.
 type FileStore interface {
-	// Put stores data and returns its key (hex SHA-256).
+	// Put stores data durably and returns its key (hex SHA-256). Storing
+	// the same content twice is harmless.
 	Put(ctx context.Context, data []byte) (string, error)
-	// Open returns the bytes stored under key; ENOTFOUND if none.
-	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Open returns the content stored under key, to be streamed (and
+	// sought, for range requests); ENOTFOUND if none.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
 }
 
 // Fetcher downloads a remote file for remote_file_url. Implementations must
@@ -52,6 +55,9 @@ type Deps struct {
 	// AuthCacheTTL is how long a resolved token is reused without reading
 	// the store (2 s). Revocations reach a followed cache sooner (Follow).
 	AuthCacheTTL time.Duration
+	// FileLinkTTL is how long an attachment's download link works at least
+	// (default 30 days; links are signed anew on every read).
+	FileLinkTTL time.Duration
 }
 
 // App is the application layer.
@@ -65,6 +71,7 @@ type App struct {
 	auth          authCache
 	tokenLifetime time.Duration
 	secret        *secret.Key
+	fileLinkTTL   time.Duration
 }
 
 // New returns an App.
@@ -83,6 +90,10 @@ func New(d Deps) *App {
 	if a.auth.ttl = d.AuthCacheTTL; a.auth.ttl <= 0 {
 		a.auth.ttl = authCacheTTL
 	}
+	if a.fileLinkTTL = d.FileLinkTTL; a.fileLinkTTL <= 0 {
+		a.fileLinkTTL = DefaultFileLinkTTL
+	}
+	a.store = linkingStore{Store: d.Store, app: a}
 	return a
 }
 

@@ -172,29 +172,3 @@ func (a *App) UpdateAttachment(ctx context.Context, id int64, name *string, f *i
 		return att, emit(l.ctx, l.tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventAttachmentUpdated, SubjectID: att.ID})
 	})
 }
-
-// OpenAttachmentFile returns an attachment's metadata and bytes, found by
-// account, id and file key (the key in the download URL makes it unguessable).
-func (a *App) OpenAttachmentFile(ctx context.Context, accountID, id int64, key string) (*inbox.Attachment, []byte, error) {
-	var att *inbox.Attachment
-	err := a.store.View(ctx, func(tx inbox.Tx) (err error) {
-		att, err = tx.FindAttachmentByID(ctx, accountID, id)
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	if att.FileKey != key {
-		return nil, nil, inbox.NotFound("Attachment")
-	}
-	r, err := a.files.Open(ctx, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer r.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, nil, err
-	}
-	return att, buf.Bytes(), nil
-}

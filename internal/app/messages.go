@@ -428,7 +428,8 @@ func (a *App) messageUpdate(ctx context.Context, tx inbox.Tx, p *inbox.Principal
 }
 
 // DeleteMessage soft-deletes a message: its content is replaced, attachments
-// dropped and content_attributes.deleted set (Chatwoot's behaviour). The
+// dropped (and deleted unless another message links them) and
+// content_attributes.deleted set (Chatwoot's behaviour). The
 // message must be in the named conversation. It returns the message's view.
 func (a *App) DeleteMessage(ctx context.Context, ref ConversationRef, id int64) (*MessageView, error) {
 	return updateAs(ctx, a, inbox.ScopeInboxWrite, func(l *Loader, p *inbox.Principal) (*MessageView, error) {
@@ -439,9 +440,13 @@ func (a *App) DeleteMessage(ctx context.Context, ref ConversationRef, id int64) 
 		if _, err := l.Message(c.ID, id, false); err != nil {
 			return nil, err
 		}
+		// Its attachments go with it, unless another message still shows them.
+		if err := l.tx.DeleteMessageAttachments(l.ctx, p.AccountID, id); err != nil {
+			return nil, err
+		}
 		attrs := inbox.Attributes{"deleted": true}
 		u := inbox.MessageUpdate{Content: ptr("This message was deleted"), HasContent: ptr(true), ContentType: ptr("text"),
-			ContentAttributes: &attrs, AttachmentIDs: &[]int64{}}
+			ContentAttributes: &attrs}
 		m, err := l.tx.UpdateMessage(l.ctx, p.AccountID, id, u)
 		if err != nil {
 			return nil, err

@@ -36,6 +36,7 @@ const (
 	EnvDebugAddr       = "INBOXD_DEBUG_ADDR"
 	EnvDatabaseWait    = "INBOXD_DATABASE_WAIT"
 	EnvTrustedProxies  = "INBOXD_TRUSTED_PROXIES"
+	EnvFileLinkTTL     = "INBOXD_FILE_LINK_TTL"
 	// EnvMetricsToken, when set, serves /metrics on the main listener to
 	// requests bearing it. Like the server key it has no flag.
 	EnvMetricsToken = "INBOXD_METRICS_TOKEN"
@@ -75,6 +76,9 @@ type Config struct {
 	// DebugAddr, when set, serves Go's pprof profiles on a separate listener
 	// (keep it on loopback: profiles reveal internals).
 	DebugAddr string
+	// FileLinkTTL is how long an attachment's download link works at least
+	// (links are signed anew on every read).
+	FileLinkTTL time.Duration
 	// TrustedProxies lists the reverse proxies (addresses and CIDR prefixes,
 	// comma-separated) whose X-Forwarded-* headers are believed.
 	TrustedProxies string
@@ -101,6 +105,7 @@ func Defaults() Config {
 		LogFormat:       "text",
 		ShutdownTimeout: 30 * time.Second,
 		DatabaseWait:    30 * time.Second,
+		FileLinkTTL:     30 * 24 * time.Hour,
 	}
 }
 
@@ -126,6 +131,13 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 			return fmt.Errorf("%s=%q: not a whole number", EnvRateLimit, v)
 		}
 		c.RateLimit = n
+	}
+	if v := getenv(EnvFileLinkTTL); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: not a duration (e.g. 720h)", EnvFileLinkTTL, v)
+		}
+		c.FileLinkTTL = d
 	}
 	if v := getenv(EnvDatabaseWait); v != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -159,6 +171,7 @@ func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "HTTP listen address (env "+EnvAddr+")")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in links; empty uses a trusted proxy's X-Forwarded-Host, else the listener's address (env "+EnvBaseURL+")")
 	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "BookingSync API requests per hour per application and account; 0 disables (env "+EnvRateLimit+")")
+	fs.DurationVar(&c.FileLinkTTL, "file-link-ttl", c.FileLinkTTL, "how long attachment download links work at least; they are signed anew on every read (env "+EnvFileLinkTTL+")")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (env "+EnvTrustedProxies+")")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "address of a separate pprof listener, e.g. 127.0.0.1:6060; empty disables (env "+EnvDebugAddr+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
@@ -181,6 +194,9 @@ func (c Config) Validate() error {
 	}
 	if err := validateBaseURL(c.BaseURL); err != nil {
 		return fmt.Errorf("invalid --base-url/%s %q: %v", EnvBaseURL, c.BaseURL, err)
+	}
+	if c.FileLinkTTL < time.Hour {
+		return fmt.Errorf("invalid --file-link-ttl/%s %s: must be at least 1h", EnvFileLinkTTL, c.FileLinkTTL)
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return fmt.Errorf("invalid %s: use at least 16 characters (e.g. openssl rand -hex 16)", EnvMetricsToken)

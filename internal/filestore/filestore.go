@@ -80,7 +80,7 @@ func (d *Dir) Put(ctx context.Context, data []byte) (string, error) {
 }
 
 // Open returns the content stored under key.
-func (d *Dir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+func (d *Dir) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	if !validKey(key) {
 		return nil, inbox.NotFound("File")
 	}

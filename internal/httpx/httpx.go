@@ -259,13 +259,14 @@ func BearerToken(r *http.Request) string {
 }
 
 // FileURL is the download URL of an attachment, served by the root handler
-// at /files/{account}/{id}/{key}/{name}.
-func FileURL(base string, accountID, id int64, key, name string) string {
+// at /files/{account}/{id}/{token}/{name}; token is the attachment's signed
+// URLToken.
+func FileURL(base string, accountID, id int64, token, name string) string {
 	if name == "" {
 		name = "file"
 	}
 	return strings.TrimRight(base, "/") + "/files/" + strconv.FormatInt(accountID, 10) + "/" +
-		strconv.FormatInt(id, 10) + "/" + key + "/" + url.PathEscape(name)
+		strconv.FormatInt(id, 10) + "/" + token + "/" + url.PathEscape(name)
 }
 
 // Router is what a dialect registers its routes on: an *http.ServeMux, or a

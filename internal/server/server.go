@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -66,7 +67,7 @@ func New(d Deps) http.Handler {
 	if d.MetricsToken != "" {
 		mux.Handle("GET /metrics", metricsHandler(d.MetricsToken))
 	}
-	mux.HandleFunc("GET /files/{account}/{id}/{key}/{name}", fileHandler(d.App))
+	mux.HandleFunc("GET /files/{account}/{id}/{token}/{name}", fileHandler(d.App, d.Logger))
 	bookingsync.New(bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	return httpx.Forwarded(httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {
@@ -88,9 +89,11 @@ func metricsHandler(token string) http.Handler {
 	})
 }
 
-// fileHandler serves attachment bytes. The URL carries the content hash, so
-// only someone who was given the URL (or has the file) can fetch it.
-func fileHandler(a *app.App) http.HandlerFunc {
+// fileHandler serves attachment bytes, streamed (a download holds a small
+// buffer, not the file). The URL carries a token signed with the server key
+// (see internal/app's download links): only someone who was given the link
+// can fetch the file, and only until the link expires.
+func fileHandler(a *app.App, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		account, err1 := strconv.ParseInt(r.PathValue("account"), 10, 64)
 		id, err2 := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -98,22 +101,29 @@ func fileHandler(a *app.App) http.HandlerFunc {
 			http.NotFound(w, r)
 			return
 		}
-		att, data, err := a.OpenAttachmentFile(r.Context(), account, id, r.PathValue("key"))
-		if err != nil {
+		f, err := a.OpenAttachmentFile(r.Context(), account, id, r.PathValue("token"))
+		if errors.Is(err, app.ErrLinkExpired) {
+			http.Error(w, inbox.ErrorMessage(err), http.StatusForbidden)
+			return
+		} else if err != nil {
 			if inbox.ErrorCode(err) != inbox.ENOTFOUND {
-				slog.Error("open attachment", "err", err)
+				log.Error("open attachment", "err", err, "request_id", httpx.RequestID(r.Context()))
 			}
 			http.NotFound(w, r)
 			return
 		}
+		defer f.Content.Close()
+		att := f.Attachment
 		w.Header().Set("Content-Type", att.ContentType)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Content-Security-Policy", "sandbox")
-		w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+		// Cacheable by the client for as long as the link works.
+		maxAge := max(int64(time.Until(f.Expires)/time.Second), 0)
+		w.Header().Set("Cache-Control", "private, max-age="+strconv.FormatInt(maxAge, 10))
 		if att.Name != "" {
 			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": att.Name}))
 		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-		w.Write(data)
+		// ServeContent streams, and answers Range and If-Modified-Since.
+		http.ServeContent(w, r, "", att.UpdatedAt, f.Content)
 	}
 }

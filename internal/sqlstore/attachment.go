@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -56,7 +57,9 @@ func (tx *Tx) CreateAttachment(ctx context.Context, a *inbox.Attachment) error {
 
 // FindAttachmentByID returns one attachment of the account.
 func (tx *Tx) FindAttachmentByID(ctx context.Context, accountID, id int64) (*inbox.Attachment, error) {
-	a, err := scanAttachment(tx.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.account_id = ? AND a.id = ?`, accountID, id))
+	a, err := scanAttachment(tx.queryRow(ctx, `
+		SELECT `+attachmentColumns+` FROM attachments a
+		WHERE a.account_id = ? AND a.id = ? AND a.deleted_at IS NULL`, accountID, id))
 	if err != nil {
 		return nil, notFound(err, "Attachment")
 	}
@@ -67,6 +70,7 @@ func (tx *Tx) FindAttachmentByID(ctx context.Context, accountID, id int64) (*inb
 func (tx *Tx) FindAttachments(ctx context.Context, accountID int64, f inbox.AttachmentFilter) ([]*inbox.Attachment, int, error) {
 	w := &where{}
 	w.add("a.account_id = ?", accountID)
+	w.add("a.deleted_at IS NULL")
 	if f.IDs != nil {
 		w.in("a.id", f.IDs)
 	}
@@ -130,4 +134,28 @@ func (tx *Tx) UpdateAttachment(ctx context.Context, accountID, id int64, u inbox
 		return nil, err
 	}
 	return tx.FindAttachmentByID(ctx, accountID, id)
+}
+
+// retireAttachmentsSQL marks deleted the attachments of the messages the
+// subquery selects that no message outside it still links.
+const retireAttachmentsSQL = `
+	UPDATE attachments SET deleted_at = ?, updated_at = ?
+	WHERE account_id = ? AND deleted_at IS NULL AND id IN (
+		SELECT ma.attachment_id FROM message_attachments ma
+		WHERE ma.account_id = ? AND ma.message_id IN (%[1]s)
+	) AND NOT EXISTS (
+		SELECT 1 FROM message_attachments other
+		WHERE other.account_id = attachments.account_id AND other.attachment_id = attachments.id
+		AND other.message_id NOT IN (%[1]s)
+	)`
+
+// DeleteMessageAttachments unlinks a message's attachments, deleting those
+// no other message links.
+func (tx *Tx) DeleteMessageAttachments(ctx context.Context, accountID, messageID int64) error {
+	now := ts(tx.now)
+	if _, err := tx.exec(ctx, fmt.Sprintf(retireAttachmentsSQL, "?"), now, now, accountID, accountID, messageID, messageID); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM message_attachments WHERE account_id = ? AND message_id = ?`, accountID, messageID)
+	return err
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -410,13 +411,15 @@ func (tx *Tx) DeleteConversation(ctx context.Context, accountID, id int64) error
 			return err
 		}
 	}
-	for _, q := range []string{
-		`DELETE FROM message_attachments WHERE account_id = ? AND message_id IN
-			(SELECT id FROM messages WHERE account_id = ? AND conversation_id = ?)`,
-	} {
-		if _, err := tx.exec(ctx, q, accountID, accountID, id); err != nil {
-			return err
-		}
+	// The attachments only these messages use go with them.
+	ofConversation := `SELECT id FROM messages WHERE account_id = ? AND conversation_id = ?`
+	if _, err := tx.exec(ctx, fmt.Sprintf(retireAttachmentsSQL, ofConversation), now, now, accountID, accountID, accountID, id,
+		accountID, id); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM message_attachments WHERE account_id = ? AND message_id IN (`+ofConversation+`)`,
+		accountID, accountID, id); err != nil {
+		return err
 	}
 	for _, q := range []string{
 		`DELETE FROM messages WHERE account_id = ? AND conversation_id = ?`,

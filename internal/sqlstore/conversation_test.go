@@ -747,6 +747,8 @@ func TestConversations_Delete(t *testing.T) {
 	booking := mustCreateBooking(t, s, a.ID)
 	q := mustCreateInquiry(t, s, a.ID)
 	att := &inbox.Attachment{AccountID: a.ID, Name: "a.png", FileKey: "k", FileSize: 1, ContentType: "image/png"}
+	// shared is also shown by a message of another conversation.
+	shared := &inbox.Attachment{AccountID: a.ID, Name: "b.png", FileKey: "k", FileSize: 1, ContentType: "image/png"}
 	var msgs []*inbox.Message
 	var keepMsg *inbox.Message
 	mustUpdate(t, s, func(tx inbox.Tx) error {
@@ -756,10 +758,13 @@ func TestConversations_Delete(t *testing.T) {
 		if err := tx.CreateAttachment(ctx, att); err != nil {
 			return err
 		}
+		if err := tx.CreateAttachment(ctx, shared); err != nil {
+			return err
+		}
 		for _, kind := range []string{inbox.KindIncoming, inbox.KindActivity, inbox.KindOutgoing} {
 			msgs = append(msgs, mustCreateMessageTx(t, tx, c, kind, "text"))
 		}
-		if _, err := tx.UpdateMessage(ctx, a.ID, msgs[0].ID, inbox.MessageUpdate{AttachmentIDs: &[]int64{att.ID}}); err != nil {
+		if _, err := tx.UpdateMessage(ctx, a.ID, msgs[0].ID, inbox.MessageUpdate{AttachmentIDs: &[]int64{att.ID, shared.ID}}); err != nil {
 			return err
 		}
 		if err := tx.ConnectBooking(ctx, a.ID, c.ID, booking.ID); err != nil {
@@ -769,7 +774,8 @@ func TestConversations_Delete(t *testing.T) {
 			return err
 		}
 		keepMsg = mustCreateMessageTx(t, tx, keep, inbox.KindIncoming, "stay")
-		return nil
+		_, err := tx.UpdateMessage(ctx, a.ID, keepMsg.ID, inbox.MessageUpdate{AttachmentIDs: &[]int64{shared.ID}})
+		return err
 	})
 
 	deletedAt := t0.Add(time.Hour)
@@ -791,11 +797,20 @@ func TestConversations_Delete(t *testing.T) {
 					t.Errorf("FindParticipantByID(%d)=%v, want %v", *m.SenderID, err, inbox.ENOTFOUND)
 				}
 			}
-			// The attachment stays, linked to no message.
-			if got, err := tx.FindAttachmentByID(ctx, a.ID, att.ID); err != nil {
-				t.Errorf("FindAttachmentByID=%v, want nil", err)
-			} else if len(got.MessageIDs) != 0 {
-				t.Errorf("MessageIDs=%v, want none", got.MessageIDs)
+			// The attachment only its messages showed is gone; the one
+			// another conversation's message shows stays, linked to it.
+			if _, err := tx.FindAttachmentByID(ctx, a.ID, att.ID); inbox.ErrorCode(err) != inbox.ENOTFOUND {
+				t.Errorf("FindAttachmentByID(deleted)=%v, want %v", err, inbox.ENOTFOUND)
+			}
+			if got, _, err := tx.FindAttachments(ctx, a.ID, inbox.AttachmentFilter{Page: inbox.Page{Limit: 10}}); err != nil {
+				t.Error(err)
+			} else if len(got) != 1 || got[0].ID != shared.ID {
+				t.Errorf("FindAttachments=%d records, want only the shared one", len(got))
+			}
+			if got, err := tx.FindAttachmentByID(ctx, a.ID, shared.ID); err != nil {
+				t.Errorf("FindAttachmentByID(shared)=%v, want nil", err)
+			} else if len(got.MessageIDs) != 1 || got.MessageIDs[0] != keepMsg.ID {
+				t.Errorf("MessageIDs=%v, want [%d]", got.MessageIDs, keepMsg.ID)
 			}
 			if got, err := tx.FindInquiryByID(ctx, a.ID, q.ID); err != nil {
 				t.Errorf("FindInquiryByID=%v, want nil", err)

@@ -247,7 +247,7 @@ func attachmentRecord(base string, att *inbox.Attachment) object {
 		{"image_width", optInt(att.ImageWidth)},
 		{"name", str(att.Name)},
 		{"updated_at", tm(att.UpdatedAt)},
-		{"url", httpx.FileURL(base, att.AccountID, att.ID, att.FileKey, att.Name)},
+		{"url", httpx.FileURL(base, att.AccountID, att.ID, att.URLToken, att.Name)},
 	}
 }
 

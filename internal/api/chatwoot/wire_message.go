@@ -105,7 +105,7 @@ func attachmentsFrom(v *app.MessageView, base string) []*attachment {
 	}
 	out := make([]*attachment, len(v.Attachments))
 	for i, att := range v.Attachments {
-		url := httpx.FileURL(base, att.AccountID, att.ID, att.FileKey, att.Name)
+		url := httpx.FileURL(base, att.AccountID, att.ID, att.URLToken, att.Name)
 		a := &attachment{ID: att.ID, MessageID: v.ID, FileType: att.FileType(), AccountID: att.AccountID,
 			Extension: path.Ext(att.Name), DataURL: url, FileSize: att.FileSize, Width: att.ImageWidth,
 			Height: att.ImageHeight}
