@@ -83,6 +83,8 @@ type ClientFilter struct {
 	// Query matches a case-insensitive substring of the name, e-mail, phone
 	// number or identifier (Chatwoot's contact search).
 	Query string
+	// Identifier selects the client with this identifier (exact).
+	Identifier string
 	// Resolved keeps only clients with an e-mail, a phone or an identifier.
 	Resolved bool
 	// Conditions is an advanced filter (attributes ContactCond*), AND-ed

@@ -159,13 +159,19 @@ func (f *ConversationFilter) Validate() error {
 	if len(f.Labels) > MaxFilterValues {
 		return FieldError("labels", fmt.Sprintf("is too long (maximum is %d labels)", MaxFilterValues))
 	}
-	if len(f.Conditions) > MaxFilterConditions {
+	return ValidateConditions(f.Conditions)
+}
+
+// ValidateConditions checks an advanced filter's conditions against the
+// bounds above (conversation and contact filters alike).
+func ValidateConditions(conds []ConversationCondition) error {
+	if len(conds) > MaxFilterConditions {
 		return FieldError("payload", fmt.Sprintf("is too long (maximum is %d conditions)", MaxFilterConditions))
 	}
 	values, patterns := 0, 0
-	for _, c := range f.Conditions {
+	for _, c := range conds {
 		values += len(c.Values)
-		if c.Operator == OpContains || c.Operator == OpNotContains {
+		if c.Operator == OpContains || c.Operator == OpNotContains || c.Operator == OpStartsWith {
 			patterns += len(c.Values)
 		}
 		for _, v := range c.Values {

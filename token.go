@@ -156,12 +156,16 @@ type Principal struct {
 	Name string
 }
 
-// ActorType returns the creator type recorded on records this principal writes.
+// ActorType returns the creator type recorded on records this principal
+// writes; "" when the creator has no id to name (a token made before tokens
+// belonged to applications), so a type never comes without an id.
 func (p *Principal) ActorType() string {
 	if p.Host != nil {
 		return CreatorUser
+	} else if p.ApplicationID != nil {
+		return CreatorApplication
 	}
-	return CreatorApplication
+	return ""
 }
 
 // ActorID returns the creator id recorded on records this principal writes.

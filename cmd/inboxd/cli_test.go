@@ -56,6 +56,8 @@ func TestCLI_Admin(t *testing.T) {
 		t.Fatalf("expires_in=%v, want 7200 (the default 2 h)", got)
 	} else if _, ok := plain["refresh_token"]; ok {
 		t.Fatal("refresh_token given without --app")
+	} else if got := num(t, plain, "application_id"); got != appID {
+		t.Fatalf("application_id=%v, want %v (the account's only application)", got, appID)
 	}
 	withApp := mustRunJSON(t, env, "tokens", "create", "--account", account, "--scopes", "inbox_read,inbox_write",
 		"--app", strconv.FormatInt(appID, 10), "--expires-in", "24h")
@@ -133,6 +135,11 @@ func TestCLI_Errors(t *testing.T) {
 	readApp := strconv.FormatInt(num(t, mustRunJSON(t, db.env, "apps", "create", "--account", account, "--name", "Reader",
 		"--scopes", "inbox_read"), "id"), 10)
 	host := []string{"--firstname", "Ada", "--lastname", "Lovelace", "--email", "ada@acme.example"}
+	bare := strconv.FormatInt(num(t, mustRunJSON(t, db.env, "accounts", "create", "--name", "No apps"), "id"), 10)
+	two := strconv.FormatInt(num(t, mustRunJSON(t, db.env, "accounts", "create", "--name", "Two apps"), "id"), 10)
+	for _, name := range []string{"One", "Two"} {
+		mustRunJSON(t, db.env, "apps", "create", "--account", two, "--name", name, "--scopes", "inbox_read")
+	}
 
 	for _, tt := range []struct {
 		name string
@@ -162,6 +169,10 @@ func TestCLI_Errors(t *testing.T) {
 		{"BadChannel", nil, []string{"inboxes", "create", "--account", account, "--name", "Fax", "--channel", "fax"}, 1, `--channel "fax" is not one of`},
 		{"UnknownScope", nil, []string{"apps", "create", "--account", account, "--name", "X", "--scopes", "inbox_read,launch"}, 2, "unknown scope launch"},
 		{"MissingScopes", nil, []string{"tokens", "create", "--account", account}, 2, "missing --scopes"},
+		{"TokenWithoutAnyApp", nil, []string{"tokens", "create", "--account", bare, "--scopes", "inbox_read"}, 1,
+			"app is required: the account has no application; create one with `inboxd apps create`"},
+		{"TokenWithSeveralApps", nil, []string{"tokens", "create", "--account", two, "--scopes", "inbox_read"}, 1,
+			"app is required: the account has 2 applications; name one with --app"},
 		{"UnknownApp", nil, []string{"tokens", "create", "--account", account, "--scopes", "inbox_read", "--app", "999"}, 1, "application 999 not found in account"},
 		{"ScopeBeyondApp", nil, []string{"tokens", "create", "--account", account, "--scopes", "inbox_write", "--app", readApp}, 1, "exceed the application's scopes"},
 		{"BadExpiresIn", nil, []string{"tokens", "create", "--account", account, "--scopes", "inbox_read", "--expires-in", "soon"}, 2, "--expires-in"},

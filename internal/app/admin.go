@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -197,29 +198,46 @@ type TokenGrant struct {
 	Token        *inbox.AccessToken
 }
 
-// CreateToken issues a BookingSync access token in an account. With an
-// application the token belongs to it and comes with a refresh token (what the
-// authorization-code flow would hand out); expiresIn 0 means the default
-// lifetime, negative means never.
+// CreateToken issues a BookingSync access token in an account. Every token
+// belongs to an application, so what it creates names its creator: without
+// appID the account's only application is used (an account with none, or
+// with several, must name one). With an explicit application the token comes
+// with a refresh token (what the authorization-code flow would hand out).
+// expiresIn 0 means the default lifetime, negative means never.
 func (ad *Admin) CreateToken(ctx context.Context, accountID int64, scopes inbox.Scopes, appID *int64, expiresIn time.Duration) (*TokenGrant, error) {
 	var g *TokenGrant
 	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
 		if _, err := tx.FindAccountByID(ctx, accountID); err != nil {
 			return err
 		}
+		refresh := appID != nil
+		var app *inbox.Application
 		if appID != nil {
-			app, err := tx.FindApplicationByID(ctx, accountID, *appID)
-			if err != nil {
+			var err error
+			if app, err = tx.FindApplicationByID(ctx, accountID, *appID); err != nil {
 				return asInvalid(err, "app")
 			}
-			for _, s := range scopes {
-				if !app.Scopes.Has(s) {
-					return inbox.FieldError("scopes", "exceed the application's scopes")
-				}
+		} else {
+			apps, err := tx.FindApplications(ctx, accountID)
+			if err != nil {
+				return err
+			}
+			switch len(apps) {
+			case 0:
+				return inbox.FieldError("app", "is required: the account has no application; create one with `inboxd apps create`")
+			case 1:
+				app = apps[0]
+			default:
+				return inbox.FieldError("app", fmt.Sprintf("is required: the account has %d applications; name one with --app", len(apps)))
+			}
+		}
+		for _, s := range scopes {
+			if !app.Scopes.Has(s) {
+				return inbox.FieldError("scopes", "exceed the application's scopes")
 			}
 		}
 		var err error
-		g, err = ad.app.issue(ctx, tx, accountID, appID, scopes, appID != nil, expiresIn)
+		g, err = ad.app.issue(ctx, tx, accountID, &app.ID, scopes, refresh, expiresIn)
 		return err
 	})
 	return g, err

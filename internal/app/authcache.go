@@ -99,3 +99,16 @@ func (c *authCache) forgetAll() {
 	c.epoch++
 	c.byHash, c.byToken = nil, nil
 }
+
+// forgetHost drops the tokens of a host (removed, or whose role changed).
+func (c *authCache) forgetHost(hostID int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	for h, e := range c.byHash {
+		if e.p.Host != nil && e.p.Host.ID == hostID {
+			delete(c.byHash, h)
+			delete(c.byToken, e.p.TokenID)
+		}
+	}
+}

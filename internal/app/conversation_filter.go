@@ -21,35 +21,85 @@ type FilterCondition struct {
 	QueryOperator string
 }
 
-// filterKeys lists, in the order error messages name them, the attributes a
-// filter may test with their operators.
-var filterKeys = []struct {
-	key string
-	ops []string
-}{
-	{inbox.CondStatus, []string{inbox.OpEqual, inbox.OpNotEqual}},
-	{inbox.CondAssigneeID, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpPresent, inbox.OpNotPresent}},
-	{inbox.CondInboxID, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpPresent, inbox.OpNotPresent}},
-	{inbox.CondTeamID, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpPresent, inbox.OpNotPresent}},
-	{inbox.CondPriority, []string{inbox.OpEqual, inbox.OpNotEqual}},
-	{inbox.CondDisplayID, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpContains, inbox.OpNotContains}},
-	{inbox.CondCampaignID, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpPresent, inbox.OpNotPresent}},
-	{inbox.CondLabels, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpPresent, inbox.OpNotPresent}},
-	{inbox.CondBrowserLanguage, []string{inbox.OpEqual, inbox.OpNotEqual}},
-	{inbox.CondConversationLanguage, []string{inbox.OpEqual, inbox.OpNotEqual}},
-	{inbox.CondReferer, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpContains, inbox.OpNotContains}},
-	{inbox.CondCreatedAt, []string{inbox.OpGreaterThan, inbox.OpLessThan, inbox.OpDaysBefore}},
-	{inbox.CondLastActivityAt, []string{inbox.OpGreaterThan, inbox.OpLessThan, inbox.OpDaysBefore}},
-	{inbox.CondMailSubject, []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpContains, inbox.OpNotContains}},
+// valueKind says how a filter key's values are checked.
+type valueKind int
+
+const (
+	valuesText valueKind = iota
+	valuesStatus
+	valuesPriority
+	valuesIDs
+	valuesDisplayID // ids, except for contains and does_not_contain
+	valuesDate
+	valuesBoolean
+)
+
+// filterKey is an attribute a filter may test, with its operators.
+type filterKey struct {
+	key  string
+	ops  []string
+	kind valueKind
 }
 
-// conversationConditions validates a filter payload and turns it into store
-// conditions. now anchors days_before. Errors carry Chatwoot's texts.
+var (
+	opsEquality = []string{inbox.OpEqual, inbox.OpNotEqual}
+	opsPresence = []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpPresent, inbox.OpNotPresent}
+	opsText     = []string{inbox.OpEqual, inbox.OpNotEqual, inbox.OpContains, inbox.OpNotContains}
+	opsDate     = []string{inbox.OpGreaterThan, inbox.OpLessThan, inbox.OpDaysBefore}
+)
+
+// conversationFilterKeys lists, in the order error messages name them, the
+// attributes a conversation filter may test (Chatwoot's filter_keys.yml).
+var conversationFilterKeys = []filterKey{
+	{inbox.CondStatus, opsEquality, valuesStatus},
+	{inbox.CondAssigneeID, opsPresence, valuesIDs},
+	{inbox.CondInboxID, opsPresence, valuesIDs},
+	{inbox.CondTeamID, opsPresence, valuesIDs},
+	{inbox.CondPriority, opsEquality, valuesPriority},
+	{inbox.CondDisplayID, opsText, valuesDisplayID},
+	{inbox.CondCampaignID, opsPresence, valuesIDs},
+	{inbox.CondLabels, opsPresence, valuesText},
+	{inbox.CondBrowserLanguage, opsEquality, valuesText},
+	{inbox.CondConversationLanguage, opsEquality, valuesText},
+	{inbox.CondReferer, opsText, valuesText},
+	{inbox.CondCreatedAt, opsDate, valuesDate},
+	{inbox.CondLastActivityAt, opsDate, valuesDate},
+	{inbox.CondMailSubject, opsText, valuesText},
+}
+
+// contactFilterKeys lists the attributes a contact filter may test.
+var contactFilterKeys = []filterKey{
+	{inbox.ContactCondName, opsText, valuesText},
+	{inbox.ContactCondPhoneNumber, append(slices.Clone(opsText), inbox.OpStartsWith), valuesText},
+	{inbox.ContactCondEmail, opsText, valuesText},
+	{inbox.ContactCondIdentifier, opsEquality, valuesText},
+	{inbox.ContactCondCountryCode, opsEquality, valuesText},
+	{inbox.ContactCondCity, opsText, valuesText},
+	{inbox.ContactCondCompany, opsText, valuesText},
+	{inbox.ContactCondLabels, opsPresence, valuesText},
+	{inbox.ContactCondCreatedAt, opsDate, valuesDate},
+	{inbox.ContactCondLastActivity, opsDate, valuesDate},
+	{inbox.ContactCondBlocked, opsEquality, valuesBoolean},
+}
+
+// conversationConditions validates a conversation filter payload and turns
+// it into store conditions. now anchors days_before. Errors carry Chatwoot's
+// texts.
 func conversationConditions(in []FilterCondition, now time.Time) ([]inbox.ConversationCondition, error) {
+	return parseConditions(conversationFilterKeys, in, now)
+}
+
+// contactConditions validates a contact filter payload (Chatwoot's
+// contacts/filter) the same way.
+func contactConditions(in []FilterCondition, now time.Time) ([]inbox.ConversationCondition, error) {
+	return parseConditions(contactFilterKeys, in, now)
+}
+
+func parseConditions(keys []filterKey, in []FilterCondition, now time.Time) ([]inbox.ConversationCondition, error) {
 	out := make([]inbox.ConversationCondition, 0, len(in))
 	or := false
 	for _, fc := range in {
-		c, err := condition(fc, now)
+		c, err := condition(keys, fc, now)
 		if err != nil {
 			return nil, err
 		}
@@ -69,23 +119,23 @@ func conversationConditions(in []FilterCondition, now time.Time) ([]inbox.Conver
 	return out, nil
 }
 
-func condition(fc FilterCondition, now time.Time) (inbox.ConversationCondition, error) {
+func condition(keys []filterKey, fc FilterCondition, now time.Time) (inbox.ConversationCondition, error) {
 	c := inbox.ConversationCondition{Attribute: strings.TrimSpace(fc.Attribute), Operator: strings.TrimSpace(fc.Operator)}
-	var ops []string
-	keys := make([]string, len(filterKeys))
-	for i, k := range filterKeys {
-		keys[i] = k.key
-		if k.key == c.Attribute {
-			ops = k.ops
+	var key *filterKey
+	names := make([]string, len(keys))
+	for i := range keys {
+		names[i] = keys[i].key
+		if keys[i].key == c.Attribute {
+			key = &keys[i]
 		}
 	}
-	if ops == nil {
+	if key == nil {
 		return c, inbox.FieldError("attribute_key", fmt.Sprintf("Invalid attribute key - [%s]. The key should be one of [%s] "+
-			"or a custom attribute defined in the account.", c.Attribute, strings.Join(keys, ",")))
+			"or a custom attribute defined in the account.", c.Attribute, strings.Join(names, ",")))
 	}
-	if !slices.Contains(ops, c.Operator) {
+	if !slices.Contains(key.ops, c.Operator) {
 		return c, inbox.FieldError("filter_operator", fmt.Sprintf("Invalid operator. The allowed operators for %s are [%s].",
-			c.Attribute, strings.Join(ops, ",")))
+			c.Attribute, strings.Join(key.ops, ",")))
 	}
 	badValues := inbox.FieldError("values", fmt.Sprintf("Invalid value. The values provided for %s are invalid", c.Attribute))
 	if c.Operator == inbox.OpPresent || c.Operator == inbox.OpNotPresent {
@@ -99,34 +149,46 @@ func condition(fc FilterCondition, now time.Time) (inbox.ConversationCondition, 
 	if len(c.Values) == 0 {
 		return c, badValues
 	}
-	switch c.Attribute {
-	case inbox.CondStatus:
+	ids := func() bool {
+		for _, v := range c.Values {
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return false
+			}
+		}
+		return true
+	}
+	switch key.kind {
+	case valuesStatus:
 		for _, v := range c.Values {
 			if v != "all" && !inbox.ValidStatus(v) {
 				return c, badValues
 			}
 		}
-	case inbox.CondPriority:
+	case valuesPriority:
 		for _, v := range c.Values {
 			if !slices.Contains(inbox.Priorities, v) {
 				return c, badValues
 			}
 		}
-	case inbox.CondAssigneeID, inbox.CondInboxID, inbox.CondTeamID, inbox.CondCampaignID:
-		for _, v := range c.Values {
-			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-				return c, badValues
-			}
+	case valuesIDs:
+		if !ids() {
+			return c, badValues
 		}
-	case inbox.CondDisplayID:
-		if c.Operator == inbox.OpEqual || c.Operator == inbox.OpNotEqual {
-			for _, v := range c.Values {
-				if _, err := strconv.ParseInt(v, 10, 64); err != nil {
-					return c, badValues
-				}
-			}
+	case valuesDisplayID:
+		if (c.Operator == inbox.OpEqual || c.Operator == inbox.OpNotEqual) && !ids() {
+			return c, badValues
 		}
-	case inbox.CondCreatedAt, inbox.CondLastActivityAt:
+	case valuesBoolean:
+		// One value, as Rails casts it.
+		switch strings.ToLower(c.Values[0]) {
+		case "true", "t", "1":
+			c.Values = []string{"true"}
+		case "false", "f", "0":
+			c.Values = []string{"false"}
+		default:
+			return c, badValues
+		}
+	case valuesDate:
 		t, ok := conditionTime(c.Operator, c.Values[0], now)
 		if !ok {
 			return c, badValues

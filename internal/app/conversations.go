@@ -70,7 +70,7 @@ func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*C
 		*c = *base // the store may run this function again: start afresh
 		c.AccountID, c.CreatedByType, c.CreatedByID = p.AccountID, p.ActorType(), p.ActorID()
 		now := tx.Now()
-		if in.InboxID == nil && in.ClientID == nil && in.ContactSourceID != "" {
+		if in.ClientID == nil && in.ContactSourceID != "" {
 			if err := resolveContactSource(ctx, tx, p.AccountID, &in); err != nil {
 				return nil, err
 			}
@@ -101,9 +101,13 @@ func (a *App) CreateConversation(ctx context.Context, in ConversationCreate) (*C
 				return nil, asInvalid(err, "contact_id")
 			}
 			c.ClientID = &client.ID
-			if err := a.checkContactSource(ctx, tx, p.AccountID, box.ID, client.ID, c.ContactSourceID); err != nil {
+			// The contact's identity in the inbox: the one named by
+			// source_id, else the one it has there, else a new one.
+			ci, err := ensureContactInbox(ctx, tx, client, box, c.ContactSourceID, c.HMACVerified)
+			if err != nil {
 				return nil, err
 			}
+			c.ContactSourceID = ci.SourceID
 			if client.Blocked {
 				c.Status, c.SnoozedUntil = inbox.StatusResolved, nil
 			}
@@ -189,38 +193,19 @@ func (a *App) targetInbox(l *Loader, p *inbox.Principal, in ConversationCreate) 
 	return box, nil
 }
 
-// checkContactSource rejects a channel identity already used by another
-// contact in the same inbox.
-func (a *App) checkContactSource(ctx context.Context, tx inbox.Tx, accountID, inboxID, clientID int64, sourceID string) error {
-	if sourceID == "" {
-		return nil
-	}
-	others, _, err := tx.FindConversations(ctx, accountID, inbox.ConversationFilter{InboxID: &inboxID,
-		ContactSourceID: sourceID, Page: inbox.Page{Limit: 10, SkipTotal: true}})
-	if err != nil {
-		return err
-	}
-	for _, o := range others {
-		if o.ClientID == nil || *o.ClientID != clientID {
-			return &inbox.Error{Code: inbox.ECONFLICT, Field: "source_id", Message: "source_id should be unique"}
-		}
-	}
-	return nil
-}
-
 // resolveContactSource fills in the contact and inbox of an existing contact
-// identity (the channel's id of a contact), taken from the newest
-// conversation that used it; ENOTFOUND when none did.
+// identity (the channel's id of a contact), in the named inbox or, without
+// one, the newest identity with that id; ENOTFOUND when there is none.
 func resolveContactSource(ctx context.Context, tx inbox.Tx, accountID int64, in *ConversationCreate) error {
-	cs, _, err := tx.FindConversations(ctx, accountID, inbox.ConversationFilter{ContactSourceID: in.ContactSourceID,
-		Sort: inbox.SortCreatedAtDesc, Page: inbox.Page{Limit: 1, SkipTotal: true}})
+	cis, err := tx.FindContactInboxes(ctx, accountID, inbox.ContactInboxFilter{InboxID: in.InboxID, SourceID: in.ContactSourceID})
 	if err != nil {
 		return err
 	}
-	if len(cs) == 0 || cs[0].ClientID == nil {
+	if len(cis) == 0 {
 		return inbox.NotFound("Contact inbox")
 	}
-	in.ClientID, in.InboxID = cs[0].ClientID, &cs[0].InboxID
+	ci := cis[len(cis)-1]
+	in.ClientID, in.InboxID = &ci.ClientID, &ci.InboxID
 	return nil
 }
 

@@ -125,6 +125,15 @@ func (a *App) createMessage(l *Loader, p *inbox.Principal, in MessageCreate) (*i
 	if m.Visibility == "" {
 		m.Visibility = inbox.VisibilityExternal
 	}
+	if m.Origin == "" {
+		// Every message has an origin: a client that names none (Chatwoot)
+		// gets the one its conversation's inbox implies.
+		box, err := tx.FindInboxByID(ctx, p.AccountID, c.InboxID)
+		if err != nil {
+			return nil, err
+		}
+		m.Origin = inbox.MessageOrigin(box.Channel)
+	}
 	switch {
 	case sender.MemberType == inbox.MemberClient:
 		m.Kind = inbox.KindIncoming

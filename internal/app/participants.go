@@ -53,12 +53,23 @@ func (a *App) CreateParticipant(ctx context.Context, in ParticipantCreate) (*Par
 		}
 		// Its participants are part of what the conversation shows.
 		u := inbox.ConversationUpdate{Touch: true}
-		if in.MemberType == inbox.MemberClient && c.ClientID == nil {
+		if v.Client != nil && c.ClientID == nil {
 			cid := &in.MemberID
 			u.ClientID = &cid
 		}
 		if err := tx.PatchConversation(ctx, p.AccountID, c.ID, u); err != nil {
 			return nil, err
+		}
+		if v.Client != nil && c.ClientID == nil {
+			// The first client becomes the conversation's contact, known in
+			// the inbox by the conversation's contact source id.
+			box, err := l.inbox(c.InboxID)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := ensureContactInbox(ctx, tx, v.Client, box, c.ContactSourceID, c.HMACVerified); err != nil {
+				return nil, err
+			}
 		}
 		return v, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventParticipantCreated,
 			ConversationID: &c.ID, SubjectID: pt.ID})

@@ -382,6 +382,8 @@ func TestClients_FilterSortDelete(t *testing.T) {
 		want []int64
 	}{
 		{"Resolved", inbox.ClientFilter{Resolved: true}, []int64{ann.ID, bob.ID, cid.ID}},
+		{"Identifier", inbox.ClientFilter{Identifier: "crm_7"}, []int64{cid.ID}},
+		{"IdentifierExact", inbox.ClientFilter{Identifier: "CRM_7"}, []int64{}},
 		{"QueryName", inbox.ClientFilter{Query: "STONE"}, []int64{bob.ID}},
 		{"QueryEmail", inbox.ClientFilter{Query: "@example"}, []int64{ann.ID}},
 		{"QueryPhone", inbox.ClientFilter{Query: "(555) 123"}, []int64{bob.ID}},

@@ -89,6 +89,9 @@ func (tx *Tx) FindClients(ctx context.Context, accountID int64, f inbox.ClientFi
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
+	if f.Identifier != "" {
+		w.add("identifier = ?", f.Identifier)
+	}
 	if f.Resolved {
 		w.add("(email <> '' OR phone <> '' OR identifier <> '')")
 	}

@@ -305,13 +305,15 @@ func TestOAuthRevokeAndInfo(t *testing.T) {
 		refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {g.RefreshToken}, "client_id": {e.clientID}, "client_secret": {e.secret}}
 		e.postToken(t, "/oauth/token", "application/x-www-form-urlencoded", refresh.Encode(), "", nil).must(t, 200)
 	})
-	// A token issued to no application (inboxd tokens create without
-	// --app) has no client to authenticate: its holder revokes it, as a
-	// public client's token is revoked with the token alone.
-	t.Run("RevokeTokenWithoutApplication", func(t *testing.T) {
+	// A token issued without naming an application (inboxd tokens create
+	// without --app) belongs to the account's only application: like the
+	// application's other tokens, only that client may revoke it.
+	t.Run("RevokeTokenOfTheDefaultApplication", func(t *testing.T) {
 		tok := e.newToken(e.account.ID, allScopes, nil, 0)
 		e.do("GET", "/api/v3/inbox/conversations", tok, nil).must(t, 200)
-		e.postToken(t, "/oauth/revoke", "application/x-www-form-urlencoded", "token="+tok, "", nil).must(t, 200)
+		e.postToken(t, "/oauth/revoke", "application/x-www-form-urlencoded", "token="+tok, "", nil).must(t, 403)
+		e.do("GET", "/api/v3/inbox/conversations", tok, nil).must(t, 200)
+		e.postToken(t, "/oauth/revoke", "application/x-www-form-urlencoded", "token="+tok, "", []string{e.clientID, e.secret}).must(t, 200)
 		e.do("GET", "/api/v3/inbox/conversations", tok, nil).must(t, 401)
 	})
 	t.Run("RevokeUnknownIsFine", func(t *testing.T) {

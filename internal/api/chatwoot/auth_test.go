@@ -111,7 +111,11 @@ func TestAuth(t *testing.T) {
 	})
 
 	t.Run("ErrApplicationToken", func(t *testing.T) {
-		grant, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, nil, 0)
+		application := &inbox.Application{AccountID: e.account.ID, Name: "PMS", Scopes: inbox.Scopes{inbox.ScopeInboxWrite}}
+		if _, err := app.NewAdmin(e.app).CreateApplication(ctx, application); err != nil {
+			t.Fatal(err)
+		}
+		grant, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, &application.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

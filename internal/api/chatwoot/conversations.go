@@ -236,7 +236,9 @@ func (a *API) createConversation(w http.ResponseWriter, r *http.Request) {
 }
 
 // conversationCreate maps a create request. The contact is given by inbox_id
-// and contact_id, or by the source_id of an existing contact identity.
+// and contact_id, or, without contact_id, by the source_id of an existing
+// contact identity (with or without inbox_id), as Chatwoot's controller
+// looks it up.
 func (a *API) conversationCreate(r *http.Request, p *params) (app.ConversationCreate, error) {
 	var in app.ConversationCreate
 	var err error
@@ -251,8 +253,9 @@ func (a *API) conversationCreate(r *http.Request, p *params) (app.ConversationCr
 		return in, err
 	}
 	switch {
-	case in.InboxID == nil && in.ClientID == nil && in.ContactSourceID != "":
-		// An existing contact identity: internal/app finds its contact and inbox.
+	case in.ClientID == nil && in.ContactSourceID != "":
+		// An existing contact identity (in inbox_id when given):
+		// internal/app finds its contact and inbox.
 	case in.InboxID == nil:
 		return in, missingParam("inbox_id")
 	case in.ClientID == nil:

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// Search is the account-wide full-text search (Chatwoot's /search): over
+// message content, and contact names, e-mails, phone numbers and
+// identifiers. Agents find only conversations and messages of the inboxes
+// they work in; every member finds every contact.
+
+// SearchKinds selects what a search looks for.
+type SearchKinds struct {
+	Conversations, Contacts, Messages bool
+}
+
+// SearchAll looks for everything.
+var SearchAll = SearchKinds{Conversations: true, Contacts: true, Messages: true}
+
+// SearchResults are what a search found, best match first.
+type SearchResults struct {
+	Conversations []*ConversationHit
+	Contacts      []*inbox.Client
+	Messages      []*MessageHit
+}
+
+// ConversationHit is a conversation found by a search, with what Chatwoot
+// shows beside it.
+type ConversationHit struct {
+	*inbox.Conversation
+	FirstMessage *MessageView // nil when it has none
+	Contact      *inbox.Client
+	Inbox        *inbox.Inbox
+	Assignee     *inbox.Host
+}
+
+// MessageHit is a message found by a search, with its sender and inbox.
+type MessageHit struct {
+	*MessageView
+	Inbox *inbox.Inbox
+}
+
+// Search runs a full-text search of the reader's account. A query with no
+// word finds nothing.
+func (l *Loader) Search(q string, kinds SearchKinds, page inbox.Page) (*SearchResults, error) {
+	if err := l.need(inbox.ScopeInboxRead); err != nil {
+		return nil, err
+	}
+	if len(q) > inbox.MaxFilterValueLength {
+		return nil, errQueryTooLong()
+	}
+	r := &SearchResults{Conversations: []*ConversationHit{}, Contacts: []*inbox.Client{}, Messages: []*MessageHit{}}
+	if q = strings.TrimSpace(q); q == "" {
+		return r, nil
+	}
+	f := inbox.SearchFilter{Query: q, InboxIDs: l.vis.InboxIDs, Page: page}
+	if kinds.Conversations {
+		convs, err := l.tx.SearchConversations(l.ctx, l.accountID(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range convs {
+			h, err := l.conversationHit(c)
+			if err != nil {
+				return nil, err
+			}
+			r.Conversations = append(r.Conversations, h)
+		}
+	}
+	if kinds.Contacts {
+		cf := f
+		cf.InboxIDs = nil // contacts are the whole account's
+		cs, err := l.tx.SearchClients(l.ctx, l.accountID(), cf)
+		if err != nil {
+			return nil, err
+		}
+		r.Contacts = append(r.Contacts, cs...)
+	}
+	if kinds.Messages {
+		msgs, err := l.tx.SearchMessages(l.ctx, l.accountID(), f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			v, err := l.messageView(m)
+			if err != nil {
+				return nil, err
+			}
+			box, err := l.inbox(v.Conversation.InboxID)
+			if err != nil {
+				return nil, err
+			}
+			r.Messages = append(r.Messages, &MessageHit{MessageView: v, Inbox: box})
+		}
+	}
+	return r, nil
+}
+
+// errQueryTooLong refuses a search longer than filters allow.
+func errQueryTooLong() error {
+	return &inbox.Error{Code: inbox.EINVALID, Field: "q",
+		Message: fmt.Sprintf("Search query is too long (maximum is %d characters)", inbox.MaxFilterValueLength)}
+}
+
+// conversationHit loads what a found conversation is shown with: its first
+// message, contact, inbox and assignee.
+func (l *Loader) conversationHit(c *inbox.Conversation) (*ConversationHit, error) {
+	l.convs[c.ID] = c
+	h := &ConversationHit{Conversation: c}
+	var err error
+	if h.Inbox, err = l.inbox(c.InboxID); err != nil {
+		return nil, err
+	}
+	if c.ClientID != nil {
+		if h.Contact, err = l.client(*c.ClientID); err != nil {
+			return nil, err
+		}
+	}
+	if c.AssigneeID != nil {
+		if h.Assignee, err = l.host(*c.AssigneeID); err != nil {
+			return nil, err
+		}
+	}
+	first, _, err := l.tx.FindMessages(l.ctx, l.accountID(), inbox.MessageFilter{ConversationID: &c.ID,
+		Page: inbox.Page{Limit: 1, SkipTotal: true}})
+	if err != nil {
+		return nil, err
+	}
+	if len(first) > 0 {
+		if h.FirstMessage, err = l.messageView(first[0]); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
+}
