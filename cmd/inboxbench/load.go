@@ -24,6 +24,9 @@ type scenario struct {
 	// write marks scenarios that create records (their 2xx count is reported
 	// as durable writes/s).
 	write bool
+	// conns, when set, replaces -c for this scenario (1: the latency of one
+	// client's requests, nothing queued behind others).
+	conns int
 }
 
 // result is one measured scenario.
@@ -195,6 +198,7 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		}
 		return reads[rng.IntN(len(reads))].next(rng)
 	}})
+	scenarios = append(scenarios, searchScenarios(ds, base)...)
 	var out []result
 	for _, sc := range scenarios {
 		if o.only != "" && !strings.Contains(","+o.only+",", ","+strings.Fields(sc.name)[0]+",") {
@@ -210,7 +214,11 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		} else {
 			close(profDone)
 		}
-		r := measure(ctx, sc, o.conns, o.duration)
+		conns := o.conns
+		if sc.conns > 0 {
+			conns = sc.conns
+		}
+		r := measure(ctx, sc, conns, o.duration)
 		<-profDone
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -219,7 +227,7 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		b := measure(ctx, scenario{name: "bare", next: func(*rand.Rand) *http.Request {
 			req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/?n=%d", bare, size), nil)
 			return req
-		}}, o.conns, min(o.duration, 5*time.Second))
+		}}, conns, min(o.duration, 5*time.Second))
 		r.BareRPS = b.RPS
 		if b.RPS > 0 {
 			r.Ratio = r.RPS / b.RPS

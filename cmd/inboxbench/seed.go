@@ -97,6 +97,9 @@ func (d *dataset) summary() map[string]int {
 		"participants": d.participants, "largest_account_conversations": len(d.accounts[0].convs)}
 }
 
+// benchWords are the words messages mention (vocabulary).
+var benchWords = vocabulary()
+
 // largeTenant is the size of the first account: enough conversations for
 // page 500 of a 100-per-page listing to exist.
 const largeTenant = 50100
@@ -237,6 +240,7 @@ func accountRefs(ctx context.Context, st inbox.Store, accountID int64) (hosts, c
 // seedConversation writes one conversation with two participants and
 // alternating guest and host messages whose derived fields agree.
 func seedConversation(ctx context.Context, tx inbox.Tx, accountID, inboxID int64, hosts, clients []int64, labels []string, n int, rng *rand.Rand) (benchConv, error) {
+	words := benchWords
 	now := tx.Now()
 	start := now.Add(-time.Duration(rng.IntN(90*24)) * time.Hour)
 	client := clients[rng.IntN(len(clients))]
@@ -281,7 +285,8 @@ func seedConversation(ctx context.Context, tx inbox.Tx, accountID, inboxID int64
 	for i := 0; i < n; i++ {
 		at := start.Add(time.Duration(i+1) * time.Minute)
 		m := &inbox.Message{AccountID: accountID, ConversationID: c.ID, Kind: inbox.KindIncoming, SenderID: &cp.ID,
-			Content:    fmt.Sprintf("Hello, is the flat free on the %dth? %s", i%28+1, strings.Repeat("Thanks! ", rng.IntN(8))),
+			Content: fmt.Sprintf("Hello, is the flat free on the %dth? %s %s", i%28+1, words[rng.IntN(len(words))],
+				strings.Repeat("Thanks! ", rng.IntN(8))),
 			HasContent: true, ContentType: "text", Origin: "airbnb_message", Visibility: inbox.VisibilityExternal,
 			Status: inbox.DeliverySent, SentAt: &at}
 		if i%2 == 1 {
