@@ -14,6 +14,7 @@ func TestServe_LinksAndClientIP(t *testing.T) {
 	t.Parallel()
 	db := mustNewDatabase(t)
 	account := mustRunJSON(t, db.env, "accounts", "create", "--name", "Acme")["id"].(json.Number).String()
+	mustRunJSON(t, db.env, "apps", "create", "--account", account, "--name", "PMS", "--scopes", "inbox_write")
 	token := str(t, mustRunJSON(t, db.env, "tokens", "create", "--account", account, "--scopes", "inbox_write"), "access_token")
 
 	upload := func(t *testing.T, addr string, header map[string]string, host string) string {
