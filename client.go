@@ -98,7 +98,7 @@ type ClientFilter struct {
 
 // ClientSorts lists the client sort keys (Chatwoot's contact sort).
 var ClientSorts = []string{"name", "email", "phone_number", "last_activity_at", "created_at", "company_name",
-	"city", "country"}
+	"city", "country_code"}
 
 // Attributes a contact condition may test (Chatwoot's contact filter keys).
 // city and country_code live in the client's additional attributes; company

@@ -59,6 +59,7 @@ func (ad *Admin) CreateHostWithToken(ctx context.Context, h *inbox.Host, inboxID
 	if h.Availability == "" {
 		h.Availability = "online"
 	}
+	h.AutoOffline = true // Chatwoot's default for a new agent
 	if err := h.Validate(); err != nil {
 		return "", err
 	}

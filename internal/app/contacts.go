@@ -138,46 +138,48 @@ type ContactCreate struct {
 	Inbox  *ContactInboxCreate
 }
 
+// ContactCreated is a created contact with the contact inbox the request
+// asked for (nil when it named no inbox).
+type ContactCreated struct {
+	Contact      *ContactView
+	ContactInbox *ContactInboxView
+}
+
 // CreateContact creates a client and, when asked, its contact inbox. The
 // identifier, when given, must be unique in the account.
-func (a *App) CreateContact(ctx context.Context, in ContactCreate) (*ContactView, *ContactInboxView, error) {
+func (a *App) CreateContact(ctx context.Context, in ContactCreate) (*ContactCreated, error) {
 	c := in.Client
 	if err := c.Validate(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	type result struct {
-		contact *ContactView
-		ci      *ContactInboxView
-	}
-	r, err := updateAs(ctx, a, inbox.ScopeClientsWrite, func(l *Loader, p *inbox.Principal) (result, error) {
-		var r result
-		tx := l.tx
+	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(l *Loader, p *inbox.Principal) (*ContactCreated, error) {
+		tx, c := l.tx, c // the store may run this function again: start afresh
 		c.AccountID = p.AccountID
 		if err := checkIdentifier(ctx, tx, p.AccountID, 0, c.Identifier); err != nil {
-			return r, err
+			return nil, err
 		}
 		if err := tx.CreateClient(ctx, &c); err != nil {
-			return r, err
+			return nil, err
 		}
+		r := &ContactCreated{}
 		if in.Inbox != nil {
 			box, err := inboxOfCaller(l, in.Inbox.InboxID)
 			if err != nil {
-				return r, err
+				return nil, err
 			}
 			ci, err := ensureContactInbox(ctx, tx, &c, box, in.Inbox.SourceID, in.Inbox.HMACVerified)
 			if err != nil {
-				return r, err
+				return nil, err
 			}
-			r.ci = &ContactInboxView{ContactInbox: ci, Inbox: box}
+			r.ContactInbox = &ContactInboxView{ContactInbox: ci, Inbox: box}
 		}
 		if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventClientCreated, SubjectID: c.ID}); err != nil {
-			return r, err
+			return nil, err
 		}
 		var err error
-		r.contact, err = l.Contact(c.ID)
+		r.Contact, err = l.Contact(c.ID)
 		return r, err
 	})
-	return r.contact, r.ci, err
 }
 
 // checkIdentifier refuses an identifier another client of the account has.

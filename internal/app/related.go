@@ -17,6 +17,7 @@ func (a *App) CreateHost(ctx context.Context, h *inbox.Host) (*HostView, error) 
 	if h.Availability == "" {
 		h.Availability = "online"
 	}
+	h.AutoOffline = true // Chatwoot's default for a new agent
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}

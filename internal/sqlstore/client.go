@@ -129,7 +129,7 @@ func clientOrder(e engine, sort string) string {
 		col = "phone"
 	case "company_name":
 		col = "LOWER(company)"
-	case "city", "country":
+	case "city", "country_code":
 		col = "LOWER(COALESCE(" + dialectJSONText(e, "additional_attributes", sort) + ", ''))"
 	case "last_activity_at":
 		return "CASE WHEN last_activity_at IS NULL THEN 1 ELSE 0 END, last_activity_at " + dir + ", id " + dir

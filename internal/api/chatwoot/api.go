@@ -26,6 +26,10 @@ type Deps struct {
 
 // API serves the Chatwoot dialect.
 type API struct {
+	// routes holds every route again, for requests whose path Rails would
+	// have routed after dropping a trailing slash or a .json format
+	// (see canonical).
+	routes *http.ServeMux
 	app     *app.App
 	log     *slog.Logger
 	baseURL string
@@ -61,7 +65,19 @@ func accessToken(r *http.Request) string {
 // require exactly it (internal/app fails the request otherwise). POSTs honour
 // Idempotency-Key.
 func (a *API) authed(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
+	return a.authenticated(scope, true, h)
+}
+
+// authedUser is authed for a route outside any account (the profile).
+func (a *API) authedUser(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
+	return a.authenticated(scope, false, h)
+}
+
+func (a *API) authenticated(scope inbox.Scope, inAccount bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if a.canonical(w, r) {
+			return
+		}
 		token := accessToken(r)
 		if token == "" {
 			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgMissingToken))
@@ -82,10 +98,12 @@ func (a *API) authed(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgInvalidToken))
 			return
 		}
-		accountID, err := strconv.ParseInt(r.PathValue("account_id"), 10, 64)
-		if err != nil || accountID <= 0 {
-			a.writeError(w, r, apiError(inbox.ENOTFOUND, "account_id", msgNotFound))
-			return
+		var accountID int64
+		if inAccount {
+			if accountID, err = strconv.ParseInt(r.PathValue("account_id"), 10, 64); err != nil || accountID <= 0 {
+				a.writeError(w, r, apiError(inbox.ENOTFOUND, "account_id", msgNotFound))
+				return
+			}
 		}
 		if !p.Allows(scope) {
 			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgNotPermitted))
@@ -93,6 +111,9 @@ func (a *API) authed(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 		}
 		ctx := inbox.NewContextWithPrincipal(r.Context(), p)
 		ctx = app.WithRequest(ctx, app.Request{Scope: scope, AccountID: accountID})
+		if accountID == 0 {
+			accountID = p.AccountID
+		}
 		httpx.SetAccount(ctx, accountID)
 		httpx.LiftBodyLimit(r)
 		if r.Method == http.MethodPost {
@@ -101,6 +122,24 @@ func (a *API) authed(scope inbox.Scope, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r.WithContext(ctx))
 	}
+}
+
+// canonical serves a request whose path ends in a slash or in ".json" as
+// the request without it, as Rails routes both (GET …/contacts/ and
+// …/contacts.json are …/contacts), and reports whether it did.
+func (a *API) canonical(w http.ResponseWriter, r *http.Request) bool {
+	path := r.URL.Path
+	trimmed := strings.TrimSuffix(strings.TrimSuffix(path, "/"), ".json")
+	if trimmed == path || a.routes == nil || !strings.HasPrefix(trimmed, "/api/v1/") {
+		return false
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path, r2.URL.RawPath = trimmed, ""
+	if _, pattern := a.routes.Handler(r2); pattern == "" {
+		return false
+	}
+	a.routes.ServeHTTP(w, r2)
+	return true
 }
 
 // base returns the public base URL for links.

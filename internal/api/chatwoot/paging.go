@@ -17,17 +17,24 @@ const (
 	updatedWithinLimit = 1000
 )
 
-// conversationPage reads the 1-based page parameter (25 per page). A page
-// below 1 is the first page, as Kaminari treats it.
+// conversationPage reads the 1-based page parameter (25 per page).
 func conversationPage(p *params) (inbox.Page, error) {
+	pg, _, err := pageOf(p, conversationsPerPage)
+	return pg, err
+}
+
+// pageOf reads the 1-based page parameter of a listing of perPage records
+// and returns the page and its number. A page below 1 is the first page, as
+// Kaminari treats it.
+func pageOf(p *params, perPage int) (inbox.Page, int, error) {
 	s, err := p.str("page")
 	if err != nil {
-		return inbox.Page{}, err
+		return inbox.Page{}, 0, err
 	}
 	n := 1
 	if s = strings.TrimSpace(s); s != "" {
 		if n, err = strconv.Atoi(s); err != nil {
-			return inbox.Page{}, inbox.FieldError("page", inbox.MsgInvalid)
+			return inbox.Page{}, 0, inbox.FieldError("page", inbox.MsgInvalid)
 		}
 	}
 	if n < 1 {
@@ -35,8 +42,8 @@ func conversationPage(p *params) (inbox.Page, error) {
 	}
 	// A page so deep that its offset would overflow holds nothing; stop
 	// where BookingSync's paging stops too.
-	n = min(n, (1<<31-1)/conversationsPerPage)
-	return inbox.Page{Offset: (n - 1) * conversationsPerPage, Limit: conversationsPerPage}, nil
+	n = min(n, (1<<31-1)/perPage)
+	return inbox.Page{Offset: (n - 1) * perPage, Limit: perPage}, n, nil
 }
 
 // messageWindow maps before/after to a message filter (Chatwoot's

@@ -42,8 +42,13 @@ func reply[T any](a *API, w http.ResponseWriter, r *http.Request, call func(cont
 // read runs a read: fn loads and renders inside one read transaction, then
 // the rendered body is sent with status 200.
 func (a *API) read(w http.ResponseWriter, r *http.Request, fn func(l *app.Loader) (any, error), opts ...errorOptions) {
+	a.readAs(inbox.ScopeInboxRead, w, r, fn, opts...)
+}
+
+// readAs is read for a route that declares scope s.
+func (a *API) readAs(s inbox.Scope, w http.ResponseWriter, r *http.Request, fn func(l *app.Loader) (any, error), opts ...errorOptions) {
 	var out any
-	err := a.app.Read(r.Context(), inbox.ScopeInboxRead, func(l *app.Loader) (err error) {
+	err := a.app.Read(r.Context(), s, func(l *app.Loader) (err error) {
 		out, err = fn(l)
 		return err
 	})

@@ -242,7 +242,7 @@ func conversationFrom(v *app.ConversationView, base string, now time.Time) *conv
 
 func contactMetaFrom(cl *inbox.Client) *contactMeta {
 	m := &contactMeta{
-		AdditionalAttributes: attrs(cl.AdditionalAttributes),
+		AdditionalAttributes: contactAttributes(cl),
 		AvailabilityStatus:   "offline",
 		Email:                nullString(cl.Email),
 		ID:                   cl.ID,
@@ -265,7 +265,7 @@ func agentFrom(h *inbox.Host) *agent {
 		ID:                 h.ID,
 		AccountID:          h.AccountID,
 		AvailabilityStatus: h.Availability,
-		AutoOffline:        true,
+		AutoOffline:        h.AutoOffline,
 		Confirmed:          true,
 		Email:              h.Email,
 		Provider:           "email",
@@ -286,7 +286,7 @@ func agentsFrom(hs []*inbox.Host) []*agent {
 
 func contactSenderFrom(cl *inbox.Client) *contactSender {
 	return &contactSender{
-		AdditionalAttributes: attrs(cl.AdditionalAttributes),
+		AdditionalAttributes: contactAttributes(cl),
 		CustomAttributes:     attrs(cl.CustomAttributes),
 		Email:                nullString(cl.Email),
 		ID:                   cl.ID,

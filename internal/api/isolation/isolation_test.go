@@ -38,6 +38,7 @@ const secret = "VICTIMSECRET"
 type victim struct {
 	account, conv, display, message, participant, attachment int64
 	host, client, source, booking, inquiry                   int64
+	inbox, label, canned                                     int64
 	bsToken, cwAdmin, cwOutsider                             string
 }
 
@@ -109,15 +110,35 @@ func TestIsolation(t *testing.T) {
 				if narrow.status != 403 && !publicRoute(path) {
 					t.Errorf("%s: status %d, want 403; body %s", narrow.desc, narrow.status, narrow.body)
 				}
+			case path == "/api/v1/profile":
+				// Outside any account: every token sees its own user.
+				expect(t, send(t, method, url, "", "", body), 401)
+				expect(t, send(t, method, url, "api_access_token", v.bsToken, body), 401)
+				expect(t, send(t, method, url, "api_access_token", b.cwAdmin, body), 200)
 			case strings.HasPrefix(path, "/api/v1"):
 				expect(t, send(t, method, url, "", "", body), 401)
 				expect(t, send(t, method, url, "api_access_token", v.bsToken, body), 401)
 				expect(t, send(t, method, url, "api_access_token", b.cwAdmin, body), 401)
-				outsider := send(t, method, url, "api_access_token", v.cwOutsider, body)
-				if strings.Contains(path, "{conversation_id}") {
-					expect(t, outsider, 401, 404)
-				} else {
-					expect(t, outsider, 200, 404, 422)
+				switch {
+				case strings.Contains(path, "{conversation_id}"):
+					expect(t, send(t, method, url, "api_access_token", v.cwOutsider, body), 401, 404)
+				case adminOnly(method, path):
+					// The outsider is an agent of the victim's account:
+					// what only administrators may do is refused (or, for
+					// a DELETE sent without its body, fails to decode).
+					expect(t, send(t, method, url, "api_access_token", v.cwOutsider, body), 401, 422)
+				case method == "GET" && memberReadable(path):
+					// Account-wide records every member sees: the
+					// outsider is a member, so no leak check.
+					if r := send(t, method, url, "api_access_token", v.cwOutsider, body); r.status != 200 {
+						t.Errorf("%s: status %d, want 200; body %s", r.desc, r.status, r.body)
+					}
+				case method == "GET":
+					expect(t, send(t, method, url, "api_access_token", v.cwOutsider, body), 200, 401, 404, 422)
+				case strings.Contains(path, "/contacts") || strings.Contains(path, "/canned_responses"):
+					// Members may write these; the snapshot must not move.
+				default:
+					expect(t, send(t, method, url, "api_access_token", v.cwOutsider, body), 200, 401, 404, 422)
 				}
 			default:
 				t.Fatalf("route %q belongs to no known dialect", pattern)
@@ -181,6 +202,32 @@ func expect(t *testing.T, r response, want ...int) {
 	}
 }
 
+// adminOnly reports the Chatwoot routes only administrators may call.
+func adminOnly(method, path string) bool {
+	switch {
+	case strings.HasSuffix(path, "/inbox_members") && method != "GET",
+		strings.Contains(path, "/inboxes") && method != "GET",
+		strings.Contains(path, "/agents") && method != "GET",
+		strings.Contains(path, "/labels") && !strings.Contains(path, "{conversation_id}") && (method != "GET" || strings.HasSuffix(path, "{id}")),
+		strings.Contains(path, "/canned_responses/{id}"),
+		strings.HasSuffix(path, "/contacts/{id}") && method == "DELETE":
+		return true
+	}
+	return false
+}
+
+// memberReadable reports the Chatwoot listings of account-wide records
+// every member of the account reads.
+func memberReadable(path string) bool {
+	for _, suffix := range []string{"/contacts", "/contacts/{id}", "/agents", "/labels",
+		"/canned_responses", "/search", "/search/contacts"} {
+		if strings.HasSuffix(path, "{account_id}"+suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 // publicRoute reports the BookingSync routes that need only the public scope.
 func publicRoute(path string) bool {
 	return path == "/api/v3/accounts" || path == "/api/v3/accounts/{ids}" || path == "/api/v3/bookings" || path == "/api/v3/bookings/{ids}"
@@ -200,6 +247,8 @@ func fill(path string, v victim) string {
 			id = v.display
 		case "{message_id}":
 			id = v.message
+		case "{inbox_id}":
+			id = v.inbox
 		case "{rental_id}":
 			id = 1
 		default: // {id} or {ids}: the record of the path's resource
@@ -208,7 +257,8 @@ func fill(path string, v victim) string {
 				id  int64
 			}{{"/conversations/", v.conv}, {"/participants/", v.participant}, {"/messages/", v.message},
 				{"/attachments/", v.attachment}, {"/hosts/", v.host}, {"/clients/", v.client}, {"/sources/", v.source},
-				{"/bookings/", v.booking}, {"/inquiries/", v.inquiry}, {"/accounts/", v.account}} {
+				{"/bookings/", v.booking}, {"/inquiries/", v.inquiry}, {"/contacts/", v.client}, {"/inboxes/", v.inbox},
+				{"/agents/", v.host}, {"/labels/", v.label}, {"/canned_responses/", v.canned}, {"/accounts/", v.account}} {
 				if strings.Contains(path, r.seg) && id == 0 {
 					id, resource = r.id, r.seg
 				}
@@ -226,7 +276,8 @@ func bodyFor(path string, v victim) string {
 		"conversation_id": v.conv, "sender_id": v.participant, "member_id": v.host, "member_type": "Host",
 		"assignee_id": v.host, "source_id": v.source, "attachment_ids": []int64{v.attachment}, "client_id": v.client,
 		"booking_id": v.booking, "content": "attack", "origin": "email", "visibility": "external",
-		"inbox_id": 0, "contact_id": v.client, "user_ids": []int64{v.host}, "labels": []string{"x"},
+		"inbox_id": v.inbox, "contact_id": v.client, "q": "victimsecret", "title": "attack", "short_code": "attack",
+		"email": "attack@example.com", "role": "administrator", "user_ids": []int64{v.host}, "labels": []string{"x"},
 		"status": "resolved", "priority": "high", "custom_attributes": map[string]any{"x": 1}, "closed": true,
 		"read": true, "name": "attack", "firstname": "A", "lastname": "B", "fullname": "A B",
 		"start_at": "2030-01-01T00:00:00Z", "end_at": "2030-01-05T00:00:00Z",
@@ -266,13 +317,17 @@ func snapshot(t *testing.T, base string, v victim) string {
 		}
 		out.WriteString(r.body)
 	}
-	r := send(t, "GET", fmt.Sprintf("%s/api/v1/accounts/%d/conversations/%d", base, v.account, v.display), "api_access_token", v.cwAdmin, "")
-	if r.status != 200 {
-		t.Fatalf("snapshot conversation: %d %s", r.status, r.body)
+	for _, path := range []string{fmt.Sprintf("/conversations/%d", v.display), "/contacts", "/inboxes", "/agents",
+		"/labels", "/canned_responses", fmt.Sprintf("/inbox_members/%d", v.inbox)} {
+		r := send(t, "GET", fmt.Sprintf("%s/api/v1/accounts/%d%s", base, v.account, path), "api_access_token", v.cwAdmin, "")
+		if r.status != 200 {
+			t.Fatalf("snapshot %s: %d %s", path, r.status, r.body)
+		}
+		out.WriteString(r.body)
 	}
 	// Fields that legitimately move on reads are dropped.
 	noisy := regexp.MustCompile(`"(updated_at|agent_last_seen_at|assignee_last_seen_at|read_at)":[^,}]*`)
-	return noisy.ReplaceAllString(out.String()+r.body, "")
+	return noisy.ReplaceAllString(out.String(), "")
 }
 
 func seedVictim(t *testing.T, ctx context.Context, a *app.App) victim {
@@ -303,6 +358,19 @@ func seedVictim(t *testing.T, ctx context.Context, a *app.App) victim {
 	client, err := a.CreateClient(pctx, &inbox.Client{Fullname: "Guest " + secret, Email: "guest@victim.example"})
 	must(t, err)
 	v.client = client.ID
+	label, err := a.CreateLabel(adminCtx(t, a, v.cwAdmin), inbox.Label{Title: "victim", Description: secret})
+	must(t, err)
+	v.label = label.ID
+	canned, err := a.CreateCannedResponse(adminCtx(t, a, v.cwAdmin), inbox.CannedResponse{ShortCode: "hello", Content: secret})
+	must(t, err)
+	v.canned = canned.ID
+	boxes, err := app.View(pctx, a, inbox.ScopeInboxRead, (*app.Loader).Inboxes)
+	must(t, err)
+	for _, b := range boxes {
+		if b.Channel == inbox.ChannelAPI {
+			v.inbox = b.ID
+		}
+	}
 	src, err := a.CreateSource(pctx, &inbox.Source{Name: "Site " + secret})
 	must(t, err)
 	v.source = src.ID
@@ -355,6 +423,14 @@ func seedAttacker(t *testing.T, ctx context.Context, a *app.App, v victim) attac
 	must(t, err)
 	b.bsPublicOnly = g.AccessToken
 	return b
+}
+
+// adminCtx is a context acting as the holder of a personal token.
+func adminCtx(t *testing.T, a *app.App, token string) context.Context {
+	t.Helper()
+	p, err := a.Authenticate(context.Background(), token)
+	must(t, err)
+	return inbox.NewContextWithPrincipal(context.Background(), p)
 }
 
 func must(t *testing.T, err error) {

@@ -382,7 +382,140 @@ func requests(f *fixture) map[string]func() request {
 			return req
 		})
 	}
+	accountRoutes(f, cwr)
 	return r
+}
+
+// accountRoutes adds the Chatwoot account resources: contacts, inboxes and
+// members, agents, labels, canned responses, search and the profile.
+func accountRoutes(f *fixture, cwr func(string, func() request)) {
+	acc := fmt.Sprintf("/api/v1/accounts/%d", f.account)
+	const pat = "/api/v1/accounts/{account_id}"
+	id := func(n int64) string { return fmt.Sprint(n) }
+	get := func(pattern, path string) {
+		cwr("GET "+pat+pattern, func() request { return request{path: acc + path, status: 200} })
+	}
+	seq := 0
+	next := func() string { seq++; return fmt.Sprint(seq) }
+	contact := func() int64 {
+		v, err := f.app.CreateContact(f.ctx, app.ContactCreate{Client: inbox.Client{Fullname: "Cora " + next(),
+			Email: "cora" + fmt.Sprint(seq) + "@example.com"}})
+		must(f.t, err)
+		return v.Contact.ID
+	}
+	get("/conversations/search", "/conversations/search?q=Hello")
+	get("/contacts", "/contacts?sort=-name&page=1")
+	get("/contacts/search", "/contacts/search?q=grace")
+	cwr("POST "+pat+"/contacts/filter", func() request {
+		return request{path: acc + "/contacts/filter?page=1", status: 200, body: map[string]any{"payload": []any{
+			map[string]any{"attribute_key": "name", "filter_operator": "contains", "values": []string{"gr"}, "query_operator": nil}}}}
+	})
+	cwr("POST "+pat+"/contacts", func() request {
+		n := next()
+		return request{path: acc + "/contacts", status: 200, body: map[string]any{"name": "Dora " + n,
+			"email": "dora" + n + "@example.com", "inbox_id": f.apiInbox()}}
+	})
+	cwr("GET "+pat+"/contacts/{id}", func() request { return request{path: acc + "/contacts/" + id(contact()), status: 200} })
+	for _, m := range []string{"PUT", "PATCH"} {
+		cwr(m+" "+pat+"/contacts/{id}", func() request {
+			return request{path: acc + "/contacts/" + id(contact()), status: 200, body: map[string]any{"phone_number": "+15550100"}}
+		})
+	}
+	cwr("DELETE "+pat+"/contacts/{id}", func() request { return request{path: acc + "/contacts/" + id(contact()), status: 200} })
+	cwr("GET "+pat+"/contacts/{id}/conversations", func() request {
+		f.conversation()
+		return request{path: acc + "/contacts/" + id(f.clientID) + "/conversations", status: 200}
+	})
+	cwr("POST "+pat+"/contacts/{id}/contact_inboxes", func() request {
+		return request{path: acc + "/contacts/" + id(contact()) + "/contact_inboxes", status: 200,
+			body: map[string]any{"inbox_id": f.apiInbox(), "source_id": "src-" + next()}}
+	})
+
+	newInbox := func() int64 {
+		b, err := f.app.CreateInbox(f.ctx, inbox.Inbox{Name: "Inbox " + next(), Channel: inbox.ChannelAPI})
+		must(f.t, err)
+		return b.ID
+	}
+	get("/inboxes", "/inboxes")
+	cwr("POST "+pat+"/inboxes", func() request {
+		return request{path: acc + "/inboxes", status: 200, body: map[string]any{"name": "Site " + next(),
+			"channel": map[string]any{"type": "api", "webhook_url": "https://hooks.example/inboxd"}}}
+	})
+	cwr("GET "+pat+"/inboxes/{id}", func() request { return request{path: acc + "/inboxes/" + id(newInbox()), status: 200} })
+	for _, m := range []string{"PUT", "PATCH"} {
+		cwr(m+" "+pat+"/inboxes/{id}", func() request {
+			return request{path: acc + "/inboxes/" + id(newInbox()), status: 200, body: map[string]any{"name": "Renamed"}}
+		})
+	}
+	cwr("GET "+pat+"/inbox_members/{inbox_id}", func() request {
+		return request{path: acc + "/inbox_members/" + id(newInbox()), status: 200}
+	})
+	for _, m := range []string{"POST", "PATCH", "PUT", "DELETE"} {
+		cwr(m+" "+pat+"/inbox_members", func() request {
+			return request{path: acc + "/inbox_members", status: 200, body: map[string]any{"inbox_id": newInbox(),
+				"user_ids": []int64{f.hostID}}}
+		})
+	}
+
+	agent := func() int64 {
+		h, err := f.app.CreateAgent(f.ctx, app.AgentCreate{Name: "Ann " + next(), Email: "ann" + fmt.Sprint(seq) + "@example.com"})
+		must(f.t, err)
+		return h.ID
+	}
+	get("/agents", "/agents")
+	cwr("POST "+pat+"/agents", func() request {
+		n := next()
+		return request{path: acc + "/agents", status: 200, body: map[string]any{"name": "Bea " + n,
+			"email": "bea" + n + "@example.com", "role": "agent"}}
+	})
+	for _, m := range []string{"PUT", "PATCH"} {
+		cwr(m+" "+pat+"/agents/{id}", func() request {
+			return request{path: acc + "/agents/" + id(agent()), status: 200, body: map[string]any{"role": "administrator"}}
+		})
+	}
+	cwr("DELETE "+pat+"/agents/{id}", func() request { return request{path: acc + "/agents/" + id(agent()), status: 200} })
+
+	label := func() int64 {
+		l, err := f.app.CreateLabel(f.ctx, inbox.Label{Title: "label-" + next()})
+		must(f.t, err)
+		return l.ID
+	}
+	get("/labels", "/labels")
+	cwr("POST "+pat+"/labels", func() request {
+		return request{path: acc + "/labels", status: 200, body: map[string]any{"title": "new-" + next(), "color": "#00ff00"}}
+	})
+	cwr("GET "+pat+"/labels/{id}", func() request { return request{path: acc + "/labels/" + id(label()), status: 200} })
+	for _, m := range []string{"PUT", "PATCH"} {
+		cwr(m+" "+pat+"/labels/{id}", func() request {
+			return request{path: acc + "/labels/" + id(label()), status: 200, body: map[string]any{"description": "Changed"}}
+		})
+	}
+	cwr("DELETE "+pat+"/labels/{id}", func() request { return request{path: acc + "/labels/" + id(label()), status: 200} })
+
+	canned := func() int64 {
+		c, err := f.app.CreateCannedResponse(f.ctx, inbox.CannedResponse{ShortCode: "code-" + next(), Content: "Hi"})
+		must(f.t, err)
+		return c.ID
+	}
+	get("/canned_responses", "/canned_responses?search=code")
+	cwr("POST "+pat+"/canned_responses", func() request {
+		return request{path: acc + "/canned_responses", status: 200, body: map[string]any{"short_code": "new-" + next(),
+			"content": "Welcome"}}
+	})
+	for _, m := range []string{"PUT", "PATCH"} {
+		cwr(m+" "+pat+"/canned_responses/{id}", func() request {
+			return request{path: acc + "/canned_responses/" + id(canned()), status: 200, body: map[string]any{"content": "Changed"}}
+		})
+	}
+	cwr("DELETE "+pat+"/canned_responses/{id}", func() request {
+		return request{path: acc + "/canned_responses/" + id(canned()), status: 200}
+	})
+
+	get("/search", "/search?q=grace")
+	get("/search/conversations", "/search/conversations?q=hello")
+	get("/search/contacts", "/search/contacts?q=grace")
+	get("/search/messages", "/search/messages?q=hello")
+	cwr("GET /api/v1/profile", func() request { return request{path: "/api/v1/profile", status: 200} })
 }
 
 // apiInbox is the account's default API inbox.
