@@ -29,7 +29,7 @@ type API struct {
 	// routes holds every route again, for requests whose path Rails would
 	// have routed after dropping a trailing slash or a .json format
 	// (see canonical).
-	routes *http.ServeMux
+	routes  *http.ServeMux
 	app     *app.App
 	log     *slog.Logger
 	baseURL string
