@@ -18,6 +18,7 @@ func TestServe_Metrics(t *testing.T) {
 	t.Parallel()
 	db := mustNewDatabase(t)
 	account := strconv.FormatInt(num(t, mustRunJSON(t, db.env, "accounts", "create", "--name", "Acme"), "id"), 10)
+	mustRunJSON(t, db.env, "apps", "create", "--account", account, "--name", "PMS", "--scopes", "inbox_write")
 	token := str(t, mustRunJSON(t, db.env, "tokens", "create", "--account", account, "--scopes", "inbox_write"), "access_token")
 	const metricsToken = "0123456789abcdef-metrics"
 	debug := "127.0.0.1:" + freePort(t)
