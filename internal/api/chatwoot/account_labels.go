@@ -3,7 +3,6 @@ package chatwoot
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
@@ -26,9 +25,8 @@ func (a *API) listAccountLabels(w http.ResponseWriter, r *http.Request) {
 
 // GET /labels/{id} (administrators)
 func (a *API) showAccountLabel(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, good := a.recordID(w, r, "id")
+	if !good {
 		return
 	}
 	a.read(w, r, func(l *app.Loader) (any, error) {
@@ -47,21 +45,8 @@ func labelFields(p *params) (inbox.LabelUpdate, error) {
 		p = sub
 	}
 	var u inbox.LabelUpdate
-	for _, f := range []struct {
-		key string
-		dst **string
-	}{{"title", &u.Title}, {"description", &u.Description}, {"color", &u.Color}} {
-		if !p.has(f.key) {
-			continue
-		}
-		s, err := p.str(f.key)
-		if err != nil {
-			return u, err
-		}
-		if f.key != "description" {
-			s = strings.TrimSpace(s)
-		}
-		*f.dst = &s
+	if err := p.setStrings(strField{"title", &u.Title}, strField{"description", &u.Description}, strField{"color", &u.Color}); err != nil {
+		return u, err
 	}
 	b, err := p.boolean("show_on_sidebar")
 	u.ShowOnSidebar = b
@@ -96,14 +81,8 @@ func (a *API) createAccountLabel(w http.ResponseWriter, r *http.Request) {
 
 // PATCH|PUT /labels/{id} (administrators)
 func (a *API) updateAccountLabel(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, p, good := a.recordParams(w, r, "id")
+	if !good {
 		return
 	}
 	u, err := labelFields(p)
@@ -118,14 +97,7 @@ func (a *API) updateAccountLabel(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /labels/{id} (administrators): empty 200.
 func (a *API) deleteAccountLabel(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	reply(a, w, r, func(ctx context.Context) (none, error) {
-		return none{}, a.app.DeleteLabel(ctx, id)
-	}, func(none) httpx.Response { return empty() }, inboxErrors)
+	a.deleteRecord(w, r, a.app.DeleteLabel, inboxErrors)
 }
 
 // GET /canned_responses[?search=]: a plain array.
@@ -156,20 +128,8 @@ func cannedFields(p *params) (inbox.CannedResponseUpdate, error) {
 		p = sub
 	}
 	var u inbox.CannedResponseUpdate
-	for _, f := range []struct {
-		key string
-		dst **string
-	}{{"short_code", &u.ShortCode}, {"content", &u.Content}} {
-		if !p.has(f.key) {
-			continue
-		}
-		s, err := p.str(f.key)
-		if err != nil {
-			return u, err
-		}
-		*f.dst = &s
-	}
-	return u, nil
+	err := p.setStrings(strField{"short_code", &u.ShortCode}, strField{"content", &u.Content})
+	return u, err
 }
 
 // POST /canned_responses (any member)
@@ -198,14 +158,8 @@ func (a *API) createCannedResponse(w http.ResponseWriter, r *http.Request) {
 
 // PATCH|PUT /canned_responses/{id} (administrators)
 func (a *API) updateCannedResponse(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, p, good := a.recordParams(w, r, "id")
+	if !good {
 		return
 	}
 	u, err := cannedFields(p)
@@ -220,12 +174,5 @@ func (a *API) updateCannedResponse(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /canned_responses/{id} (administrators): empty 200.
 func (a *API) deleteCannedResponse(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	reply(a, w, r, func(ctx context.Context) (none, error) {
-		return none{}, a.app.DeleteCannedResponse(ctx, id)
-	}, func(none) httpx.Response { return empty() }, inboxErrors)
+	a.deleteRecord(w, r, a.app.DeleteCannedResponse, inboxErrors)
 }

@@ -65,9 +65,6 @@ func contactListFrom(cp *app.ContactPage, page string) contactList {
 	return contactList{Meta: contactMetaPage{Count: cp.Total, CurrentPage: page}, Payload: contactsFrom(cp.Contacts)}
 }
 
-// contactID reads the path's contact id.
-func contactID(r *http.Request) (int64, error) { return pathID(r, "id") }
-
 // GET /contacts
 func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(r)
@@ -80,8 +77,13 @@ func (a *API) listContacts(w http.ResponseWriter, r *http.Request) {
 		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
+	a.readContacts(w, r, page, func(l *app.Loader) (*app.ContactPage, error) { return l.Contacts(f) })
+}
+
+// readContacts answers a contact listing.
+func (a *API) readContacts(w http.ResponseWriter, r *http.Request, page string, load func(*app.Loader) (*app.ContactPage, error)) {
 	a.readAs(inbox.ScopeClientsRead, w, r, func(l *app.Loader) (any, error) {
-		cp, err := l.Contacts(f)
+		cp, err := load(l)
 		if err != nil {
 			return nil, err
 		}
@@ -109,13 +111,7 @@ func (a *API) searchContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Query = strings.TrimSpace(f.Query)
-	a.readAs(inbox.ScopeClientsRead, w, r, func(l *app.Loader) (any, error) {
-		cp, err := l.Contacts(f)
-		if err != nil {
-			return nil, err
-		}
-		return contactListFrom(cp, page), nil
-	})
+	a.readContacts(w, r, page, func(l *app.Loader) (*app.ContactPage, error) { return l.Contacts(f) })
 }
 
 // POST /contacts/filter?page=N with Chatwoot's filter payload.
@@ -136,20 +132,13 @@ func (a *API) filterContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Resolved = false // a filter says which contacts it wants
-	a.readAs(inbox.ScopeClientsRead, w, r, func(l *app.Loader) (any, error) {
-		cp, err := l.FilterContacts(conds, f)
-		if err != nil {
-			return nil, err
-		}
-		return contactListFrom(cp, page), nil
-	})
+	a.readContacts(w, r, page, func(l *app.Loader) (*app.ContactPage, error) { return l.FilterContacts(conds, f) })
 }
 
 // GET /contacts/{id}
 func (a *API) showContact(w http.ResponseWriter, r *http.Request) {
-	id, err := contactID(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, good := a.recordID(w, r, "id")
+	if !good {
 		return
 	}
 	a.readAs(inbox.ScopeClientsRead, w, r, func(l *app.Loader) (any, error) {
@@ -172,31 +161,16 @@ type payload struct {
 func contactFields(p *params) (app.ClientChange, error) {
 	var ch app.ClientChange
 	u := &ch.ClientUpdate
-	for _, f := range []struct {
-		key string
-		dst **string
-	}{{"email", &u.Email}, {"phone_number", &u.Phone}, {"identifier", &u.Identifier}} {
-		if !p.has(f.key) {
-			continue
-		}
-		s, err := p.str(f.key)
-		if err != nil {
-			return ch, err
-		}
-		s = strings.TrimSpace(s)
-		if f.key == "email" {
-			s = strings.ToLower(s)
-		}
-		*f.dst = &s
+	if err := p.setStrings(strField{"email", &u.Email}, strField{"phone_number", &u.Phone},
+		strField{"identifier", &u.Identifier}, strField{"name", &u.Fullname}); err != nil {
+		return ch, err
 	}
-	if p.has("name") {
-		name, err := p.str("name")
-		if err != nil {
-			return ch, err
-		}
-		name = strings.TrimSpace(name)
-		first, last := inbox.SplitName(name)
-		u.Fullname, u.Firstname, u.Lastname = &name, &first, &last
+	if u.Email != nil {
+		*u.Email = strings.ToLower(*u.Email)
+	}
+	if u.Fullname != nil {
+		first, last := inbox.SplitName(*u.Fullname)
+		u.Firstname, u.Lastname = &first, &last
 	}
 	if b, err := p.boolean("blocked"); err != nil {
 		return ch, err
@@ -273,14 +247,8 @@ func contactCreate(p *params) (app.ContactCreate, error) {
 // PUT|PATCH /contacts/{id}: attribute objects are merged into the stored
 // ones, as Chatwoot does.
 func (a *API) updateContact(w http.ResponseWriter, r *http.Request) {
-	id, err := contactID(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, p, good := a.recordParams(w, r, "id")
+	if !good {
 		return
 	}
 	ch, err := contactFields(p)
@@ -295,22 +263,14 @@ func (a *API) updateContact(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /contacts/{id} (administrators)
 func (a *API) deleteContact(w http.ResponseWriter, r *http.Request) {
-	id, err := contactID(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	reply(a, w, r, func(ctx context.Context) (none, error) {
-		return none{}, a.app.DeleteContact(ctx, id)
-	}, func(none) httpx.Response { return empty() }, contactErrors)
+	a.deleteRecord(w, r, a.app.DeleteContact, contactErrors)
 }
 
 // GET /contacts/{id}/conversations: its conversations in the caller's
 // inboxes, newest first.
 func (a *API) contactConversations(w http.ResponseWriter, r *http.Request) {
-	id, err := contactID(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, good := a.recordID(w, r, "id")
+	if !good {
 		return
 	}
 	base := a.base(r)
@@ -326,14 +286,8 @@ func (a *API) contactConversations(w http.ResponseWriter, r *http.Request) {
 // POST /contacts/{id}/contact_inboxes with inbox_id and, optionally,
 // source_id and hmac_verified.
 func (a *API) createContactInbox(w http.ResponseWriter, r *http.Request) {
-	id, err := contactID(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, p, good := a.recordParams(w, r, "id")
+	if !good {
 		return
 	}
 	in, err := contactInboxCreate(p)

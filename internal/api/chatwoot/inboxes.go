@@ -37,9 +37,8 @@ func (a *API) listInboxes(w http.ResponseWriter, r *http.Request) {
 
 // GET /inboxes/{id}
 func (a *API) showInbox(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, good := a.recordID(w, r, "id")
+	if !good {
 		return
 	}
 	a.read(w, r, func(l *app.Loader) (any, error) {
@@ -67,15 +66,8 @@ func inboxChannel(p *params) (webhook *string, err error) {
 	if t := strings.TrimSpace(typ); t != "" && t != "api" {
 		return nil, inbox.FieldError("channel", "Invalid channel type: inboxd creates API inboxes only")
 	}
-	if ch.has("webhook_url") {
-		s, err := ch.str("webhook_url")
-		if err != nil {
-			return nil, err
-		}
-		s = strings.TrimSpace(s)
-		webhook = &s
-	}
-	return webhook, nil
+	err = ch.setStrings(strField{"webhook_url", &webhook})
+	return webhook, err
 }
 
 // POST /inboxes with name and channel {type: "api", webhook_url}
@@ -105,27 +97,16 @@ func (a *API) createInbox(w http.ResponseWriter, r *http.Request) {
 
 // PATCH|PUT /inboxes/{id}: name and channel.webhook_url (administrators).
 func (a *API) updateInbox(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, p, good := a.recordParams(w, r, "id")
+	if !good {
 		return
 	}
 	var u inbox.InboxUpdate
-	if p.has("name") {
-		name, err := p.str("name")
-		if err != nil {
-			a.invalid(w, r, app.ConversationRef{}, err)
-			return
-		}
-		name = strings.TrimSpace(name)
-		u.Name = &name
+	err := p.setStrings(strField{"name", &u.Name})
+	if err == nil {
+		u.WebhookURL, err = inboxChannel(p)
 	}
-	if u.WebhookURL, err = inboxChannel(p); err != nil {
+	if err != nil {
 		a.invalid(w, r, app.ConversationRef{}, err)
 		return
 	}
@@ -136,9 +117,8 @@ func (a *API) updateInbox(w http.ResponseWriter, r *http.Request) {
 
 // GET /inbox_members/{inbox_id}: {"payload":[agents]}.
 func (a *API) listInboxMembers(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "inbox_id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, good := a.recordID(w, r, "inbox_id")
+	if !good {
 		return
 	}
 	a.read(w, r, func(l *app.Loader) (any, error) {
@@ -276,26 +256,16 @@ func agentCreate(p *params) (app.AgentCreate, error) {
 // PATCH|PUT /agents/{id}: name, role, availability, auto_offline
 // (administrators).
 func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	p, err := readParams(r)
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
+	id, p, good := a.recordParams(w, r, "id")
+	if !good {
 		return
 	}
 	var ch app.AgentChange
-	if p.has("name") {
-		name, err := p.str("name")
-		if err != nil {
-			a.invalid(w, r, app.ConversationRef{}, err)
-			return
-		}
-		ch.Name = &name
+	err := p.setStrings(strField{"name", &ch.Name})
+	if err == nil {
+		ch.Role, err = agentRole(p)
 	}
-	if ch.Role, err = agentRole(p); err == nil {
+	if err == nil {
 		if ch.Availability, err = availability(p); err == nil {
 			ch.AutoOffline, err = p.boolean("auto_offline")
 		}
@@ -311,12 +281,5 @@ func (a *API) updateAgent(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /agents/{id} (administrators): empty 200.
 func (a *API) deleteAgent(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.invalid(w, r, app.ConversationRef{}, err)
-		return
-	}
-	reply(a, w, r, func(ctx context.Context) (none, error) {
-		return none{}, a.app.DeleteAgent(ctx, id)
-	}, func(none) httpx.Response { return empty() }, inboxErrors)
+	a.deleteRecord(w, r, a.app.DeleteAgent, inboxErrors)
 }

@@ -426,3 +426,26 @@ func (p *params) uploads() ([]inbox.FileUpload, error) {
 	}
 	return out, nil
 }
+
+// strField is a string parameter and where to put it.
+type strField struct {
+	key string
+	dst **string
+}
+
+// setStrings sets each field's destination to its value, trimmed, when the
+// key was sent.
+func (p *params) setStrings(fields ...strField) error {
+	for _, f := range fields {
+		if !p.has(f.key) {
+			continue
+		}
+		s, err := p.str(f.key)
+		if err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+		*f.dst = &s
+	}
+	return nil
+}

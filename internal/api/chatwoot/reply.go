@@ -117,3 +117,41 @@ func (a *API) conversationParams(w http.ResponseWriter, r *http.Request) (app.Co
 	}
 	return ref, p, true
 }
+
+// recordID reads a record's id from the path (name); on failure it answers
+// the error itself (ok false).
+func (a *API) recordID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	id, err := pathID(r, name)
+	if err != nil {
+		a.invalid(w, r, app.ConversationRef{}, err)
+		return 0, false
+	}
+	return id, true
+}
+
+// recordParams reads a record's id from the path and the request's
+// parameters; on failure it answers the error itself (ok false).
+func (a *API) recordParams(w http.ResponseWriter, r *http.Request, name string) (int64, *params, bool) {
+	id, good := a.recordID(w, r, name)
+	if !good {
+		return 0, nil, false
+	}
+	p, err := readParams(r)
+	if err != nil {
+		a.invalid(w, r, app.ConversationRef{}, err)
+		return 0, nil, false
+	}
+	return id, p, true
+}
+
+// deleteRecord serves a DELETE of the record named by the path's id: the
+// use case, then Chatwoot's empty 200.
+func (a *API) deleteRecord(w http.ResponseWriter, r *http.Request, del func(context.Context, int64) error, opts ...errorOptions) {
+	id, good := a.recordID(w, r, "id")
+	if !good {
+		return
+	}
+	reply(a, w, r, func(ctx context.Context) (none, error) {
+		return none{}, del(ctx, id)
+	}, func(none) httpx.Response { return empty() }, opts...)
+}
