@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,9 +25,11 @@ import (
 
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/config"
+	"github.com/inboxd/inbox/internal/conns"
 	"github.com/inboxd/inbox/internal/events"
 	"github.com/inboxd/inbox/internal/fetch"
 	"github.com/inboxd/inbox/internal/filestore"
+	"github.com/inboxd/inbox/internal/httpx"
 	"github.com/inboxd/inbox/internal/metrics"
 	"github.com/inboxd/inbox/internal/server"
 	"github.com/inboxd/inbox/internal/sqlstore"
@@ -53,9 +56,10 @@ type Main struct {
 	// Events is the outbox tail of a serving node (background.go).
 	Events *events.Tail
 
-	bg   *background
-	ln   net.Listener
-	done chan error // receives Serve's result once it returns
+	bg    *background
+	ln    net.Listener
+	guard *conns.Guard // ln, capped and tracked
+	done  chan error   // receives Serve's result once it returns
 
 	keySource, keyFingerprint string // where the server key came from, for the startup log
 }
@@ -147,15 +151,15 @@ func keyError(err error, source string) error {
 		"give applications new ones with \"inboxd apps rotate-secret\")", err, source, config.EnvSecretKey)
 }
 
-// Server timeouts. Uploads reach 16 MiB (a 10 MB file in Base64 inside JSON),
-// which needs minutes on a slow link, so reads and writes get generous
-// limits while the headers must arrive quickly.
+// Server timeouts besides the configured read timeouts. Responses may be
+// large downloads on slow links, hence minutes to write them.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 5 * time.Minute
-	writeTimeout      = 5 * time.Minute
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
+	writeTimeout   = 5 * time.Minute
+	idleTimeout    = 2 * time.Minute
+	maxHeaderBytes = 64 << 10
+	// drainGrace is how long a stopping server still waits for a request
+	// on a connection that has none in flight (see conns.Guard.Drain).
+	drainGrace = time.Second
 )
 
 // Run opens the store and starts serving HTTP in the background. It returns
@@ -179,18 +183,20 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.ln = ln
 	m.startBackground()
+	m.guard = m.newGuard(ln, proxies)
 	m.HTTP = &http.Server{
-		Handler: server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
-			MetricsToken: m.Config.MetricsToken}),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
+		Handler: m.guard.Handler(server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
+			MetricsToken: m.Config.MetricsToken})),
+		ConnState:         m.guard.ConnState,
+		ReadHeaderTimeout: m.Config.Conns.ReadHeaderTimeout,
+		ReadTimeout:       m.Config.Conns.ReadTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.HTTP.Serve(ln) }()
+	go func() { m.done <- m.HTTP.Serve(m.guard) }()
 	if m.Config.DebugAddr != "" {
 		go m.serveDebug()
 	}
@@ -214,19 +220,25 @@ func (m *Main) Addr() string {
 	return m.ln.Addr().String()
 }
 
-// Close stops accepting connections, waits up to the shutdown timeout for
-// in-flight requests to finish, then closes the store.
+// Close stops accepting connections, finishes every request already sent
+// (each response closing its connection), closes the connections that have
+// none, all within the shutdown timeout, then closes the store.
 func (m *Main) Close() error {
 	var err error
 	if m.HTTP != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
-		if e := m.HTTP.Shutdown(ctx); e != nil {
+		e := m.guard.Drain(ctx, drainGrace)
+		if e == nil {
+			e = m.HTTP.Shutdown(ctx)
+		}
+		if e != nil {
 			// Out of patience: cut the remaining connections.
 			m.HTTP.Close()
 			err = fmt.Errorf("shutdown: %w", e)
 		}
-		if e := <-m.done; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		// Serve returns once the listener is closed, which Drain does first.
+		if e := <-m.done; e != nil && !errors.Is(e, http.ErrServerClosed) && !errors.Is(e, net.ErrClosed) && err == nil {
 			err = e
 		}
 		m.HTTP = nil
@@ -284,9 +296,33 @@ func (m *Main) serveDebug() {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("GET /metrics", metrics.Handler())
-	srv := &http.Server{Addr: m.Config.DebugAddr, Handler: mux, ReadHeaderTimeout: readHeaderTimeout}
+	srv := &http.Server{Addr: m.Config.DebugAddr, Handler: mux, ReadHeaderTimeout: m.Config.Conns.ReadHeaderTimeout}
 	m.Logger.Info("debug listener", "addr", m.Config.DebugAddr)
 	if err := srv.ListenAndServe(); err != nil {
 		m.Logger.Warn("debug listener stopped", "err", err)
 	}
+}
+
+// newGuard caps the connections ln accepts as configured, lowering the node
+// cap to what the open-file limit leaves once the database, attachment
+// files and outbound fetches have their descriptors: past it, accept fails
+// and every client waits, the legitimate ones included.
+func (m *Main) newGuard(ln net.Listener, proxies httpx.Proxies) *conns.Guard {
+	const reserved = 128
+	lim := conns.Limits{Max: m.Config.Conns.MaxConns, PerAddr: m.Config.Conns.MaxConnsPerIP}
+	if files, ok := conns.OpenFileLimit(); ok && (lim.Max == 0 || lim.Max > files-reserved) {
+		lim.Max = max(files-reserved, 16)
+		m.Logger.Warn("connection cap lowered to fit the open-file limit", "max_conns", lim.Max, "open_file_limit", files)
+	}
+	if len(proxies) > 0 {
+		lim.Exempt = func(a netip.Addr) bool {
+			for _, p := range proxies {
+				if p.Contains(a) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return conns.New(ln, lim, m.Logger)
 }

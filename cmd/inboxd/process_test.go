@@ -235,7 +235,19 @@ func (b *syncBuffer) String() string {
 // while it still runs.
 func mustStartServer(tb testing.TB, env []string, args ...string) *server {
 	tb.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
+	return mustStartServerCmd(tb, exec.Command(binary, serveArgs(args...)...), env)
+}
+
+// serveArgs are the arguments of "inboxd serve" on a free loopback port
+// with JSON logs, then args.
+func serveArgs(args ...string) []string {
+	return append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)
+}
+
+// mustStartServerCmd starts cmd, which runs "inboxd serveArgs…" (perhaps
+// through a shell that sets limits first), as mustStartServer does.
+func mustStartServerCmd(tb testing.TB, cmd *exec.Cmd, env []string) *server {
+	tb.Helper()
 	cmd.Env = childEnv(env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

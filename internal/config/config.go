@@ -93,6 +93,8 @@ type Config struct {
 	// SecretKey is the server key in text form (see internal/secret); empty
 	// means the key file in DataDir, created on first start.
 	SecretKey string
+	// Conns bound the server's connections (see limits.go).
+	Conns ConnLimits
 }
 
 // Defaults returns the settings used when nothing else is given.
@@ -106,6 +108,7 @@ func Defaults() Config {
 		ShutdownTimeout: 30 * time.Second,
 		DatabaseWait:    30 * time.Second,
 		FileLinkTTL:     30 * 24 * time.Hour,
+		Conns:           defaultConnLimits(),
 	}
 }
 
@@ -153,7 +156,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 		c.ShutdownTimeout = d
 	}
-	return nil
+	return c.Conns.fromEnv(getenv)
 }
 
 // RegisterDatabaseFlags binds the flags every command shares: where the data
@@ -175,6 +178,7 @@ func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (env "+EnvTrustedProxies+")")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "address of a separate pprof listener, e.g. 127.0.0.1:6060; empty disables (env "+EnvDebugAddr+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
+	c.Conns.registerFlags(fs)
 }
 
 // RegisterFlags binds every setting to a flag.
@@ -215,7 +219,7 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("invalid --shutdown-timeout/%s %s: must be positive", EnvShutdownTimeout, c.ShutdownTimeout)
 	}
-	return nil
+	return c.Conns.validate()
 }
 
 // ValidateDatabase checks the settings the admin commands use: the data
