@@ -14,6 +14,10 @@ const (
 	ECONFLICT     = "conflict"
 	ERATELIMITED  = "rate_limited"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE: the database could not be reached, or could not confirm
+	// a write; nothing was stored (or, when unknown, a retry with the same
+	// Idempotency-Key is safe). The client should retry shortly.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the one error type the domain and the application layer return.

@@ -275,3 +275,8 @@ type Router interface {
 	Handle(pattern string, handler http.Handler)
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 }
+
+// RetryAfterUnavailable is the Retry-After, in seconds, of a 503 answered
+// because the database was unreachable or did not confirm a write: long
+// enough for a restart or a failover to finish, short enough not to matter.
+const RetryAfterUnavailable = "1"

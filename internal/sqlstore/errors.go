@@ -1,8 +1,13 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -57,7 +62,29 @@ func normalize(err error) error {
 			return &wrapped{code: inbox.EINVALID, err: err}
 		}
 	}
+	if unreachable(err) {
+		return &wrapped{code: inbox.EUNAVAILABLE, err: err}
+	}
 	return err
+}
+
+// unreachable reports a failure to reach PostgreSQL: a connection refused
+// or dropped, or a server shutting down or starting up. A transaction that
+// met one before its COMMIT was rolled back by the server.
+func unreachable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08: connection exception; 57P01-03: admin or crash
+		// shutdown, cannot connect now (starting up).
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false // the caller gave up; the database may be fine
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne)
 }
 
 // wrapped keeps the driver error for logs while exposing a domain code.
@@ -73,8 +100,11 @@ func (w *wrapped) Unwrap() error { return w.err }
 func (w *wrapped) As(target any) bool {
 	if t, ok := target.(**inbox.Error); ok {
 		msg := "Conflict: the record already exists."
-		if w.code == inbox.EINVALID {
+		switch w.code {
+		case inbox.EINVALID:
 			msg = "A referenced record does not exist."
+		case inbox.EUNAVAILABLE:
+			msg = "The database is unavailable; nothing was stored. Try again."
 		}
 		*t = &inbox.Error{Code: w.code, Message: msg}
 		return true

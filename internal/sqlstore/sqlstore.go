@@ -191,7 +191,10 @@ func (s *Store) Close() error {
 }
 
 // Update runs fn in a read-write transaction, retrying it when the engine
-// reports a transient conflict.
+// reports a transient conflict, or (PostgreSQL) when the connection failed
+// before the COMMIT was sent: the server rolled that transaction back, and a
+// restarted server or a fresh connection of the pool may well serve it
+// (commit.go).
 func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) (err error) {
 	defer func(start time.Time) { metrics.ObserveTx(true, time.Since(start), err) }(time.Now())
 	for attempt := 0; ; attempt++ {
@@ -200,7 +203,7 @@ func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) (err error)
 		} else {
 			err = s.run(ctx, s.write, false, fn)
 		}
-		if err == nil || !retryable(err) || attempt >= s.MaxRetries {
+		if err == nil || !(retryable(err) || errors.Is(err, errRolledBack)) || attempt >= s.MaxRetries {
 			break
 		}
 		select {
@@ -215,16 +218,27 @@ func (s *Store) Update(ctx context.Context, fn func(inbox.Tx) error) (err error)
 	return err
 }
 
-// View runs fn in a read-only transaction.
+// View runs fn in a read-only transaction, rerunning it (a few times) when
+// the connection failed.
 func (s *Store) View(ctx context.Context, fn func(inbox.Tx) error) (err error) {
 	defer func(start time.Time) { metrics.ObserveTx(false, time.Since(start), err) }(time.Now())
-	return s.run(ctx, s.read, true, fn)
+	for attempt := 0; ; attempt++ {
+		err = s.run(ctx, s.read, true, fn)
+		if err == nil || !errors.Is(err, errRolledBack) || attempt >= 3 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 20 * time.Millisecond):
+		}
+	}
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbox.Tx) error) error {
 	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && s.engine == enginePostgres})
 	if err != nil {
-		return normalize(err)
+		return rolledBack(normalize(err))
 	}
 	// Deferred so that a panic in fn also ends the transaction; otherwise it
 	// keeps its connection and row locks until ctx ends, which for a
@@ -235,9 +249,20 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbo
 		tx.stmts = s.readStmts
 	}
 	if err := fn(tx); err != nil {
-		return normalize(err)
+		return rolledBack(normalize(err))
+	}
+	var xid int64
+	if !readOnly && s.engine == enginePostgres {
+		// The transaction's id, to learn the outcome of its COMMIT should
+		// the answer be lost (resolveCommit).
+		if err := sqlTx.QueryRowContext(ctx, `SELECT txid_current()`).Scan(&xid); err != nil {
+			return rolledBack(normalize(err))
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
+		if xid != 0 && commitUnknown(err) {
+			return s.resolveCommit(ctx, xid, err)
+		}
 		return normalize(err)
 	}
 	if tx.wroteEvents {

@@ -21,6 +21,7 @@ var codes = map[string]struct {
 	inbox.ENOTFOUND:     {http.StatusNotFound, "not_found"},
 	inbox.ERATELIMITED:  {http.StatusTooManyRequests, "rate_limit_exceeded"},
 	inbox.EINTERNAL:     {http.StatusInternalServerError, "internal_server_error"},
+	inbox.EUNAVAILABLE:  {http.StatusServiceUnavailable, "service_unavailable"},
 }
 
 // wireError is an error of the wire format itself (malformed JSON, a missing
@@ -98,6 +99,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	case inbox.ERATELIMITED:
 		body.Title = rateLimitTitle
+	case inbox.EUNAVAILABLE:
+		a.log.Warn("bookingsync api: database unavailable", "method", r.Method, "path", r.URL.Path,
+			"request_id", httpx.RequestID(r.Context()), "err", err)
+		w.Header().Set("Retry-After", httpx.RetryAfterUnavailable)
+		body.Title = inbox.ErrorMessage(err)
 	case inbox.EINVALID, inbox.ECONFLICT:
 		body.Field, body.Title = inbox.ErrorField(err), inbox.ErrorMessage(err)
 		if body.Field == "" {

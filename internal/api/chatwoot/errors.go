@@ -33,6 +33,7 @@ var statuses = map[string]int{
 	inbox.ECONFLICT:     http.StatusUnprocessableEntity,
 	inbox.ERATELIMITED:  http.StatusTooManyRequests,
 	inbox.EINTERNAL:     http.StatusInternalServerError,
+	inbox.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
 
 // errorItem is one entry of the documented errors array.
@@ -134,6 +135,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error, opts
 	case inbox.ERATELIMITED:
 		w.Header().Set("Retry-After", "60")
 		msg = "Retry later"
+	case inbox.EUNAVAILABLE:
+		a.log.Warn("chatwoot request: database unavailable", "err", err, "request_id", httpx.RequestID(r.Context()),
+			"method", r.Method, "uri", r.URL.Path)
+		w.Header().Set("Retry-After", httpx.RetryAfterUnavailable)
+		body.Status = http.StatusServiceUnavailable
 	case inbox.EINVALID, inbox.ECONFLICT:
 		attrs := []string{}
 		if field != "" {

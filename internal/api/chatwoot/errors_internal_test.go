@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	inbox "github.com/inboxd/inbox"
 )
 
 // An unexpected error cannot be provoked through the HTTP API on purpose, so
@@ -48,5 +50,23 @@ func TestWriteError_Internal(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "connection refused to db-7") {
 		t.Fatalf("log=%q, want the error's detail", logged.String())
+	}
+}
+
+// A database that could not be reached or could not confirm a write answers
+// 503 with Retry-After in Chatwoot's shape: the client retries.
+func TestWriteError_Unavailable(t *testing.T) {
+	a := New(Deps{Logger: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	rec := httptest.NewRecorder()
+	a.writeError(rec, httptest.NewRequest("POST", "/api/v1/accounts/1/conversations/1/messages", nil),
+		&inbox.Error{Code: inbox.EUNAVAILABLE, Message: "The database is unavailable; nothing was stored. Try again."})
+	if rec.Code != 503 || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("status=%d Retry-After=%q, want 503 and 1", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	want := `{"status":503,"error":"The database is unavailable; nothing was stored. Try again.",` +
+		`"description":"The database is unavailable; nothing was stored. Try again.",` +
+		`"errors":[{"field":"","message":"The database is unavailable; nothing was stored. Try again.","code":"unavailable"}]}`
+	if got := rec.Body.String(); got != want {
+		t.Fatalf("body=%s, want %s", got, want)
 	}
 }
