@@ -62,6 +62,7 @@ type Main struct {
 	done  chan error   // receives Serve's result once it returns
 
 	keySource, keyFingerprint string // where the server key came from, for the startup log
+	filesWhere                string // where attachment files are kept, for the startup log
 }
 
 // NewMain returns a Main with default settings, logging to stderr.
@@ -76,7 +77,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	files, err := filestore.New(m.Config.FilesDir())
+	files, err := m.openFiles(ctx)
 	if err != nil {
 		store.Close()
 		return err
@@ -106,6 +107,21 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// openFiles opens the attachment file store: the S3 bucket when one is
+// configured, else the data directory.
+func (m *Main) openFiles(ctx context.Context) (app.FileStore, error) {
+	if c := m.Config.S3(); c != nil {
+		s3, err := filestore.NewS3(ctx, *c)
+		if err != nil {
+			return nil, err
+		}
+		m.filesWhere = "s3 " + c.Endpoint + " bucket " + c.Bucket
+		return s3, nil
+	}
+	m.filesWhere = m.Config.FilesDir()
+	return filestore.New(m.Config.FilesDir())
 }
 
 // openStore opens the database, retrying one that does not answer yet with
@@ -203,7 +219,7 @@ func (m *Main) Run(ctx context.Context) error {
 	v := version.Get()
 	m.Logger.Info("listening", "addr", ln.Addr().String(), "version", v.Version, "commit", v.Commit, "built", v.Date,
 		"engine", m.Store.Engine(),
-		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir,
+		"database", m.Config.RedactedDSN(), "data_dir", m.Config.DataDir, "files", m.filesWhere,
 		"secret_key", m.keySource, "secret_key_fingerprint", m.keyFingerprint)
 	if m.Store.Engine() == "postgres" && m.Config.SecretKey == "" {
 		m.Logger.Warn("the server key comes from this node's data directory; every node on this database needs the same key: set " +

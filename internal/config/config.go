@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/inboxd/inbox/internal/filestore"
 	"github.com/inboxd/inbox/internal/httpx"
 	"github.com/inboxd/inbox/internal/secret"
 )
@@ -37,6 +38,10 @@ const (
 	EnvDatabaseWait    = "INBOXD_DATABASE_WAIT"
 	EnvTrustedProxies  = "INBOXD_TRUSTED_PROXIES"
 	EnvFileLinkTTL     = "INBOXD_FILE_LINK_TTL"
+	EnvS3Endpoint      = "INBOXD_S3_ENDPOINT"
+	EnvS3Bucket        = "INBOXD_S3_BUCKET"
+	EnvS3Region        = "INBOXD_S3_REGION"
+	EnvS3Prefix        = "INBOXD_S3_PREFIX"
 	// EnvMetricsToken, when set, serves /metrics on the main listener to
 	// requests bearing it. Like the server key it has no flag.
 	EnvMetricsToken = "INBOXD_METRICS_TOKEN"
@@ -76,6 +81,11 @@ type Config struct {
 	// DebugAddr, when set, serves Go's pprof profiles on a separate listener
 	// (keep it on loopback: profiles reveal internals).
 	DebugAddr string
+	// S3Endpoint, when set, keeps attachment files in an S3-compatible
+	// bucket (S3Bucket, in S3Region, under S3Prefix) instead of the data
+	// directory; the credentials come from the environment
+	// (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+	S3Endpoint, S3Bucket, S3Region, S3Prefix string
 	// FileLinkTTL is how long an attachment's download link works at least
 	// (links are signed anew on every read).
 	FileLinkTTL time.Duration
@@ -122,6 +132,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		{EnvAddr, &c.Addr}, {EnvDataDir, &c.DataDir}, {EnvDatabaseURL, &c.DatabaseURL},
 		{EnvBaseURL, &c.BaseURL}, {EnvLogLevel, &c.LogLevel}, {EnvLogFormat, &c.LogFormat},
 		{EnvDebugAddr, &c.DebugAddr}, {EnvSecretKey, &c.SecretKey}, {EnvTrustedProxies, &c.TrustedProxies},
+		{EnvS3Endpoint, &c.S3Endpoint}, {EnvS3Bucket, &c.S3Bucket}, {EnvS3Region, &c.S3Region}, {EnvS3Prefix, &c.S3Prefix},
 		{EnvMetricsToken, &c.MetricsToken},
 	} {
 		if v := getenv(s.name); v != "" {
@@ -166,6 +177,10 @@ func (c *Config) RegisterDatabaseFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL to use PostgreSQL; empty uses SQLite in the data directory (env "+EnvDatabaseURL+")")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env "+EnvLogLevel+")")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env "+EnvLogFormat+")")
+	fs.StringVar(&c.S3Endpoint, "s3-endpoint", c.S3Endpoint, "URL of an S3-compatible service for attachment files, e.g. https://s3.eu-west-1.amazonaws.com; empty keeps them in the data directory (env "+EnvS3Endpoint+"; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	fs.StringVar(&c.S3Bucket, "s3-bucket", c.S3Bucket, "bucket for attachment files (env "+EnvS3Bucket+")")
+	fs.StringVar(&c.S3Region, "s3-region", c.S3Region, "region of the bucket; empty asks the service (env "+EnvS3Region+")")
+	fs.StringVar(&c.S3Prefix, "s3-prefix", c.S3Prefix, "prefix of the objects' names in the bucket, e.g. inboxd/ (env "+EnvS3Prefix+")")
 	fs.DurationVar(&c.DatabaseWait, "database-wait", c.DatabaseWait, "how long to retry a database that does not answer yet; 0 fails at once (env "+EnvDatabaseWait+")")
 }
 
@@ -237,6 +252,12 @@ func (c Config) ValidateDatabase() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format/%s %q: want text or json", EnvLogFormat, c.LogFormat)
 	}
+	if c.S3Endpoint != "" && strings.TrimSpace(c.S3Bucket) == "" {
+		return fmt.Errorf("missing --s3-bucket/%s: --s3-endpoint needs a bucket", EnvS3Bucket)
+	}
+	if c.S3Endpoint == "" && c.S3Bucket != "" {
+		return fmt.Errorf("missing --s3-endpoint/%s: --s3-bucket needs the service's URL", EnvS3Endpoint)
+	}
 	if c.DatabaseWait < 0 {
 		return fmt.Errorf("invalid --database-wait/%s %s: must be 0 (no retry) or more", EnvDatabaseWait, c.DatabaseWait)
 	}
@@ -285,6 +306,14 @@ func (c Config) DSN() string {
 		return c.DatabaseURL
 	}
 	return filepath.Join(c.DataDir, SQLiteFile)
+}
+
+// S3 returns the S3 settings (nil when files stay in the data directory).
+func (c Config) S3() *filestore.S3Config {
+	if c.S3Endpoint == "" {
+		return nil
+	}
+	return &filestore.S3Config{Endpoint: c.S3Endpoint, Bucket: c.S3Bucket, Region: c.S3Region, Prefix: c.S3Prefix}
 }
 
 // FilesDir is where attachment bytes are kept.
