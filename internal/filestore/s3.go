@@ -105,4 +105,3 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	}
 	return obj, nil
 }
-
