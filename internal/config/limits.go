@@ -26,10 +26,10 @@ type ConnLimits struct {
 	// open (trusted proxies excepted); 0 means no cap.
 	MaxConnsPerIP int
 	// ReadHeaderTimeout is how long a client has to send a request's
-	// headers.
+	// headers, and its body too until it is authenticated.
 	ReadHeaderTimeout time.Duration
-	// ReadTimeout is how long a client has to send a whole request, body
-	// included (a 16 MiB upload on a slow link needs minutes).
+	// ReadTimeout is how long an authenticated client has to send a whole
+	// request, body included (a 16 MiB upload on a slow link needs minutes).
 	ReadTimeout time.Duration
 }
 
@@ -71,8 +71,8 @@ func (l *ConnLimits) fromEnv(getenv func(string) string) error {
 func (l *ConnLimits) registerFlags(fs *flag.FlagSet) {
 	fs.IntVar(&l.MaxConns, "max-conns", l.MaxConns, "connections the node keeps open; 0: no cap but the open-file limit (env "+EnvMaxConns+")")
 	fs.IntVar(&l.MaxConnsPerIP, "max-conns-per-ip", l.MaxConnsPerIP, "connections one client address keeps open, trusted proxies excepted; 0: no cap (env "+EnvMaxConnsPerIP+")")
-	fs.DurationVar(&l.ReadHeaderTimeout, "read-header-timeout", l.ReadHeaderTimeout, "how long a client has to send its request headers (env "+EnvReadHeaderTimeout+")")
-	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "how long a client has to send a whole request, body included (env "+EnvReadTimeout+")")
+	fs.DurationVar(&l.ReadHeaderTimeout, "read-header-timeout", l.ReadHeaderTimeout, "how long a client has to send its request headers, and its body until authenticated (env "+EnvReadHeaderTimeout+")")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", l.ReadTimeout, "how long an authenticated client has to send a whole request, body included (env "+EnvReadTimeout+")")
 }
 
 // validate checks the connection limits.

@@ -41,6 +41,9 @@ type state struct {
 	// fullBody is the body under the server's whole-body limit, which
 	// LiftBodyLimit puts back once the request is authenticated.
 	fullBody io.ReadCloser
+	// liftDeadline, when set, gives the body back the server's read
+	// deadline (see anonymousDeadline).
+	liftDeadline func()
 }
 
 func getState(ctx context.Context) *state {
@@ -144,6 +147,7 @@ func Middleware(next http.Handler, log *slog.Logger, maxBody int64, onPanic http
 		if r.Body != nil && r.Body != http.NoBody {
 			st.fullBody = r.Body
 			r.Body = http.MaxBytesReader(w, r.Body, AnonymousBodyLimit)
+			st.anonymousDeadline(w, r)
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		defer st.runCleanup()

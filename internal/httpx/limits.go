@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 )
 
 // AnonymousBodyLimit is how much of a request body may be read before the
@@ -15,11 +16,41 @@ import (
 const AnonymousBodyLimit = 8 << 10
 
 // LiftBodyLimit raises r's body limit from AnonymousBodyLimit to the
-// server's whole-body limit. Call it once r is authenticated, before
-// anything reads the body.
+// server's whole-body limit, and its time to arrive from the server's read
+// header timeout to its read timeout. Call it once r is authenticated,
+// before anything reads the body.
 func LiftBodyLimit(r *http.Request) {
-	if s := getState(r.Context()); s != nil && s.fullBody != nil {
-		r.Body = s.fullBody
+	s := getState(r.Context())
+	if s == nil || s.fullBody == nil {
+		return
+	}
+	r.Body = s.fullBody
+	if s.liftDeadline != nil {
+		s.liftDeadline()
+	}
+}
+
+// anonymousDeadline gives an unauthenticated request's body as long to
+// arrive as its headers had (the server's ReadHeaderTimeout), not the
+// minutes an authenticated upload may take (ReadTimeout): a client
+// dribbling a body to an endpoint without a token holds its connection no
+// longer than one dribbling headers. (net/http clears the deadline once the
+// body is read, before it watches the connection in the background.)
+func (s *state) anonymousDeadline(w http.ResponseWriter, r *http.Request) {
+	srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server)
+	if srv == nil || srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout > 0 && srv.ReadTimeout <= srv.ReadHeaderTimeout {
+		return
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(s.start.Add(srv.ReadHeaderTimeout)) != nil {
+		return
+	}
+	s.liftDeadline = func() {
+		var d time.Time
+		if srv.ReadTimeout > 0 {
+			d = s.start.Add(srv.ReadTimeout)
+		}
+		rc.SetReadDeadline(d)
 	}
 }
 

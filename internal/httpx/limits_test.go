@@ -1,14 +1,17 @@
 package httpx_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/inboxd/inbox/internal/httpx"
 )
@@ -94,6 +97,49 @@ func TestAnonymousBodyLimit(t *testing.T) {
 			t.Errorf("lifted=%v, %d bytes: status %d, want %d", tt.lift, tt.size, w.Code, tt.status)
 		} else if tt.status == 200 && w.Body.String() != fmt.Sprint(tt.size) {
 			t.Errorf("lifted=%v: read %s bytes, want %d", tt.lift, w.Body.String(), tt.size)
+		}
+	}
+}
+
+// Until LiftBodyLimit, a body has the server's ReadHeaderTimeout to
+// arrive, counted from the request's start; after it, ReadTimeout. The
+// client here pauses three times the header timeout in mid-body.
+func TestAnonymousBodyDeadline(t *testing.T) {
+	t.Parallel()
+	const headerTimeout = 500 * time.Millisecond
+	srv := httptest.NewUnstartedServer(httpx.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/lifted" {
+			httpx.LiftBodyLimit(r)
+		}
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			fmt.Fprintf(w, "error: %v", err)
+			return
+		}
+		fmt.Fprintf(w, "read %d", len(b))
+	}), slog.New(slog.NewTextHandler(io.Discard, nil)), 1<<20, nil))
+	srv.Config.ReadHeaderTimeout = headerTimeout
+	srv.Config.ReadTimeout = 10 * time.Minute
+	srv.Start()
+	defer srv.Close()
+
+	for path, want := range map[string]string{"/anonymous": "error: ", "/lifted": "read 10"} {
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01", path)
+		time.Sleep(3 * headerTimeout)
+		conn.Write([]byte("23456789"))
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if !strings.HasPrefix(string(body), want) {
+			t.Errorf("%s: %q, want %q…", path, body, want)
 		}
 	}
 }
