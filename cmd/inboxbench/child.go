@@ -50,7 +50,9 @@ func startChild(ctx context.Context, bin string, args []string, env map[string]s
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "INBOXD_ADDR="+addr, "BARE_ADDR="+addr)
+	// Every connection of the load comes from loopback: the per-address
+	// connection cap (100 by default) must not throttle a run with -c over it.
+	cmd.Env = append(os.Environ(), "INBOXD_ADDR="+addr, "BARE_ADDR="+addr, "INBOXD_MAX_CONNS_PER_IP=0")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
