@@ -218,8 +218,8 @@ type Tx interface {
 	// DeleteIdempotencyKey forgets a key (idempotent).
 	DeleteIdempotencyKey(ctx context.Context, accountID int64, key string) error
 
-	// FindFileKeys lists the file keys of every attachment not deleted, in
-	// every account (for backups).
+	// FindFileKeys lists the file keys of every attachment, deleted ones
+	// included, in every account (for backups).
 	FindFileKeys(ctx context.Context) ([]string, error)
 
 	// FindSetting returns a deployment-wide setting; ENOTFOUND if unset.

@@ -27,7 +27,7 @@ import (
 //
 //	manifest.json          what the archive holds (backupManifest)
 //	inboxd.db              the SQLite database (SQLite deployments only)
-//	files/ab/abcdef…       the content of every attachment not deleted
+//	files/ab/abcdef…       the content of every attachment
 //
 // The server key is never in it: an archive that leaks must not open the
 // secrets sealed in its database.

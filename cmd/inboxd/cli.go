@@ -35,6 +35,7 @@ var commands = []command{
 	{"serve", "run the HTTP server (the default when no command is given)", runServe},
 	{"migrate", "apply database migrations and exit", runMigrate},
 	{"version", "print the version, commit and build date", runVersion},
+	{"healthcheck", "exit 0 if the server on --addr is ready (for container health checks)", runHealthcheck},
 	{"accounts create", "create an account (tenant) with its default API inbox", runAccountsCreate},
 	{"hosts create", "create a host (user) with a personal API token for the Chatwoot API", runHostsCreate},
 	{"clients create", "create a client (guest, Chatwoot contact)", runClientsCreate},

@@ -330,12 +330,12 @@ func (d *demo) output(base string) map[string]any {
 	curl := []string{
 		fmt.Sprintf("curl -s %s '%s/api/v1/accounts/%d/conversations'", cw, base, acc),
 		fmt.Sprintf("curl -s %s '%s/api/v1/accounts/%d/conversations/%d/messages'", cw, base, acc, first.DisplayID),
-		fmt.Sprintf("curl -s -X POST %s -H 'Content-Type: application/json' -d '{\"content\":\"See you on Friday!\"}' '%s/api/v1/accounts/%d/conversations/%d/messages'",
+		fmt.Sprintf("curl -s %s -d 'content=See you on Friday!' '%s/api/v1/accounts/%d/conversations/%d/messages'",
 			cw, base, acc, first.DisplayID),
 		fmt.Sprintf("curl -s %s '%s/api/v3/inbox/conversations'", bs, base),
 		fmt.Sprintf("curl -s %s '%s/api/v3/inbox/conversations/%d'", bs, base, first.ID),
 		fmt.Sprintf("curl -s %s '%s/api/v3/inbox/messages'", bs, base),
-		fmt.Sprintf("curl -s -X POST -H 'Content-Type: application/x-www-form-urlencoded' -d 'grant_type=client_credentials&client_id=%s&client_secret=%s' '%s/oauth/token'",
+		fmt.Sprintf("curl -s -d 'grant_type=client_credentials&client_id=%s&client_secret=%s' '%s/oauth/token'",
 			d.application.ClientID, d.clientSecret, base),
 	}
 	return map[string]any{

@@ -205,6 +205,11 @@ func TestCLI_Demo(t *testing.T) {
 		}
 		for _, l := range lines {
 			line := l.(string)
+			// JSON escapes " and \: a line holding neither is printed
+			// exactly as it must be pasted.
+			if strings.ContainsAny(line, `"\`) {
+				t.Errorf("%s: holds a quote or backslash, which the JSON output escapes", line)
+			}
 			req := mustParseCurl(t, line)
 			if !strings.HasPrefix(req.URL.String(), "http://"+srv.addr+"/") {
 				t.Fatalf("%s: does not point at the server", line)
@@ -243,10 +248,17 @@ func mustParseCurl(tb testing.TB, line string) *http.Request {
 	}
 	if d := curlData.FindStringSubmatch(line); d != nil {
 		body = d[1]
+		if curlMethod.FindStringSubmatch(line) == nil {
+			method = http.MethodPost // as curl does for -d
+		}
 	}
 	req, err := http.NewRequest(method, u[1], strings.NewReader(body))
 	if err != nil {
 		tb.Fatalf("%s: %v", line, err)
+	}
+	if body != "" {
+		// curl's default for -d, unless a -H below says otherwise.
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	for _, h := range curlHeader.FindAllStringSubmatch(line, -1) {
 		req.Header.Set(h[1], h[2])

@@ -56,3 +56,15 @@ func TestVersion_Server(t *testing.T) {
 		t.Fatalf("/healthz: %d %v", resp.StatusCode, body)
 	}
 }
+
+func TestHealthcheck(t *testing.T) {
+	t.Parallel()
+	db := mustNewDatabase(t)
+	s := mustStartServer(t, db.env)
+	if got := mustRunJSON(t, nil, "healthcheck", "--addr", s.addr); got["status"] != "ok" {
+		t.Fatalf("healthcheck=%v", got)
+	}
+	if r := runCLI(t, nil, "healthcheck", "--addr", "127.0.0.1:"+freePort(t), "--timeout", "2s"); r.code != 1 {
+		t.Fatalf("healthcheck of nothing: exit=%d stderr=%q, want 1", r.code, r.stderr)
+	}
+}

@@ -71,8 +71,8 @@ func exportAll[T any](page func(after int64) ([]T, error), id func(T) int64, fn 
 	}
 }
 
-// FileKeys lists the stored content of every attachment not deleted, in
-// every account: what a backup copies.
+// FileKeys lists the stored content of every attachment (deleted ones
+// included), in every account: what a backup copies.
 func (ad *Admin) FileKeys(ctx context.Context) ([]string, error) {
 	var keys []string
 	err := ad.app.store.View(ctx, func(tx inbox.Tx) (err error) {

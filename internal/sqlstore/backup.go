@@ -55,10 +55,11 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 	return nil
 }
 
-// FindFileKeys lists the content keys of every attachment that is not
-// deleted, in every account: what a backup must copy.
+// FindFileKeys lists the content keys of every attachment, deleted ones
+// included (their content is kept; a PostgreSQL dump taken before they were
+// deleted still refers to it), in every account: what a backup copies.
 func (tx *Tx) FindFileKeys(ctx context.Context) ([]string, error) {
-	rows, err := tx.query(ctx, `SELECT DISTINCT file_key FROM attachments WHERE deleted_at IS NULL ORDER BY file_key`)
+	rows, err := tx.query(ctx, `SELECT DISTINCT file_key FROM attachments ORDER BY file_key`)
 	if err != nil {
 		return nil, err
 	}
