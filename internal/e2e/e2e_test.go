@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -59,8 +60,19 @@ type env struct {
 // closes the store so only the server process touches the database.
 func newEnv(t *testing.T, n int) *env {
 	t.Helper()
-	e := &env{dsn: inboxtest.MustNewDSN(t), dataDir: t.TempDir()}
-	if inboxtest.Engine() == "sqlite" {
+	dsn := ""
+	if inboxtest.Engine() == "postgres" {
+		dsn = inboxtest.MustNewDSN(t)
+	}
+	return newEnvOn(t, dsn, n)
+}
+
+// newEnvOn is newEnv on a given PostgreSQL database, or ("") on SQLite in
+// the server's data directory.
+func newEnvOn(t *testing.T, dsn string, n int) *env {
+	t.Helper()
+	e := &env{dsn: dsn, dataDir: t.TempDir()}
+	if dsn == "" {
 		// The server's default SQLite location inside its data directory.
 		e.dsn = filepath.Join(e.dataDir, "inboxd.db")
 	}
@@ -125,7 +137,7 @@ func (e *env) start(t *testing.T) *proc {
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "INBOXD_ADDR="+addr, "INBOXD_DATA_DIR="+e.dataDir, "INBOXD_RATE_LIMIT=0")
-	if inboxtest.Engine() == "postgres" {
+	if strings.HasPrefix(e.dsn, "postgres") {
 		cmd.Env = append(cmd.Env, "INBOXD_DATABASE_URL="+e.dsn)
 	}
 	p := &proc{cmd: cmd, url: "http://" + addr, done: make(chan error, 1), log: &bytes.Buffer{}}
@@ -203,12 +215,7 @@ func (e *env) postMessage(ctx context.Context, client *http.Client, base string,
 func (e *env) verify(t *testing.T, acked map[int64]string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, e.dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	err = st.View(ctx, func(tx inbox.Tx) error {
+	err := e.openStore(t).View(ctx, func(tx inbox.Tx) error {
 		for id, content := range acked {
 			m, err := tx.FindMessageByID(ctx, e.account, id)
 			if err != nil {
@@ -268,6 +275,17 @@ func (e *env) verify(t *testing.T, acked map[int64]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openStore opens the env's database; it is closed when the test ends.
+func (e *env) openStore(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	st, err := sqlstore.Open(context.Background(), e.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func sameTime(a, b *time.Time) bool {

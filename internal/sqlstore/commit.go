@@ -53,8 +53,10 @@ func (e *rolledBackError) Is(target error) bool { return target == errRolledBack
 
 // commitUnknown reports a COMMIT error after which the transaction may have
 // committed: the server did not answer (an answer, even an error, means it
-// did not commit), and the COMMIT was sent (not refused for a finished
-// transaction or an ended context).
+// did not commit), and the COMMIT was not refused for a finished transaction
+// or an ended context. pgx reports a connection that died under the COMMIT
+// as "conn closed" whether or not the COMMIT left, so that case is resolved
+// too: asking costs one query on a rare path.
 func commitUnknown(err error) bool {
 	var pe *pgconn.PgError
 	return !errors.As(err, &pe) && !errors.Is(err, sql.ErrTxDone) && !errors.Is(err, context.Canceled) &&

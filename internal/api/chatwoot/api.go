@@ -85,8 +85,8 @@ func (a *API) authenticated(scope inbox.Scope, inAccount bool, h http.HandlerFun
 		}
 		p, err := a.app.Authenticate(r.Context(), token)
 		if err != nil {
-			if inbox.ErrorCode(err) == inbox.EINTERNAL {
-				a.writeError(w, r, err)
+			if inbox.ErrorCode(err) != inbox.EUNAUTHORIZED {
+				a.writeError(w, r, err) // the token could not be checked: 500 or 503
 				return
 			}
 			a.writeError(w, r, apiError(inbox.EUNAUTHORIZED, "api_access_token", msgInvalidToken))
