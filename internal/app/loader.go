@@ -30,6 +30,9 @@ type Loader struct {
 	inboxes      map[int64]*inbox.Inbox
 	participants map[int64]*inbox.Participant
 	convs        map[int64]*inbox.Conversation
+	// audiences and accountHosts memoise EventAudience (realtime.go).
+	audiences    map[int64]Audience
+	accountHosts []*inbox.Host
 }
 
 func newLoader(ctx context.Context, tx inbox.Tx, vis Visibility) *Loader {
