@@ -3,6 +3,7 @@ module github.com/inboxd/inbox
 go 1.26.8
 
 require (
+	github.com/coder/websocket v1.8.14
 	github.com/google/go-cmp v0.7.0
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0

@@ -202,6 +202,9 @@ type Tx interface {
 	// FindAccountEventsAfter lists an account's events with a Seq above
 	// after, by Seq.
 	FindAccountEventsAfter(ctx context.Context, accountID, after int64, limit int) ([]*Event, error)
+	// FindAccountEventsSince lists an account's sequenced events written at
+	// or after since, by Seq (a realtime client's history "since" a time).
+	FindAccountEventsSince(ctx context.Context, accountID int64, since time.Time, limit int) ([]*Event, error)
 	// EventPositions returns the newest Seq given (0 before the first
 	// event) and the newest Seq retention removed.
 	EventPositions(ctx context.Context) (head, pruned int64, err error)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/events"
+	"github.com/inboxd/inbox/internal/realtime"
 )
 
 // background is what a serving node runs beside its HTTP server: the
@@ -16,7 +17,7 @@ type background struct {
 }
 
 // startBackground creates the outbox tail (Main.Events) and starts it with
-// its consumers. Handlers that consume events (realtime) are built after
+// its consumers: the token cache, the realtime hub (Main.Realtime). Handlers that consume events (realtime) are built after
 // it, so they can be given the tail.
 func (m *Main) startBackground() {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -27,8 +28,11 @@ func (m *Main) startBackground() {
 		Wake:     m.Store.Changes(ctx),
 		Logger:   m.Logger,
 	})
+	m.Realtime = realtime.New(realtime.Deps{App: m.App, Outbox: realtime.NewOutbox(m.Events, app.NewSystem(m.App)),
+		Logger: m.Logger, BaseURL: m.Config.BaseURL, Limits: realtime.Limits{MaxConnections: m.Config.RealtimeLimit()}})
 	m.bg.run(func() { m.Events.Run(ctx) })
 	m.bg.run(func() { m.App.Follow(ctx, m.Events) })
+	m.bg.run(func() { m.Realtime.Run(ctx) })
 }
 
 func (b *background) run(fn func()) {

@@ -31,6 +31,7 @@ import (
 	"github.com/inboxd/inbox/internal/filestore"
 	"github.com/inboxd/inbox/internal/httpx"
 	"github.com/inboxd/inbox/internal/metrics"
+	"github.com/inboxd/inbox/internal/realtime"
 	"github.com/inboxd/inbox/internal/server"
 	"github.com/inboxd/inbox/internal/sqlstore"
 	"github.com/inboxd/inbox/internal/version"
@@ -55,6 +56,8 @@ type Main struct {
 	HTTP  *http.Server
 	// Events is the outbox tail of a serving node (background.go).
 	Events *events.Tail
+	// Realtime serves /cable and the event stream from the tail.
+	Realtime *realtime.Hub
 
 	bg    *background
 	ln    net.Listener
@@ -202,7 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.guard = m.newGuard(ln, proxies)
 	m.HTTP = &http.Server{
 		Handler: m.guard.Handler(server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
-			MetricsToken: m.Config.MetricsToken})),
+			MetricsToken: m.Config.MetricsToken, Realtime: m.Realtime})),
 		ConnState:         m.guard.ConnState,
 		ReadHeaderTimeout: m.Config.Conns.ReadHeaderTimeout,
 		ReadTimeout:       m.Config.Conns.ReadTimeout,
@@ -211,6 +214,10 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits neither for WebSockets (hijacked) nor sensibly for
+	// streams (they never end): the hub tells their clients to reconnect
+	// elsewhere and closes them.
+	m.HTTP.RegisterOnShutdown(m.Realtime.Shutdown)
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.HTTP.Serve(m.guard) }()
 	if m.Config.DebugAddr != "" {

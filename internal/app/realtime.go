@@ -1,12 +1,45 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/auth"
 )
 
 // The realtime feeds (/cable, the BookingSync event stream) deliver outbox
 // events to connected readers. The rules they follow live here: who may
-// receive an event.
+// subscribe, and who may receive an event.
+
+// Subscribe checks a realtime subscription of a host: the pubsub token must
+// be that host's (VerifyPubSubToken), the host must still belong to the
+// account and the account must be active. It returns the host and the
+// visibility its events are filtered by. Every failure is EUNAUTHORIZED, so
+// that a subscriber learns nothing about accounts and hosts it does not hold
+// a token for.
+func (a *App) Subscribe(ctx context.Context, accountID, hostID int64, token string) (*inbox.Host, error) {
+	denied := inbox.Errorf(inbox.EUNAUTHORIZED, "Invalid subscription.")
+	if accountID <= 0 || hostID <= 0 || !a.VerifyPubSubToken(token, accountID, hostID) {
+		return nil, denied
+	}
+	var h *inbox.Host
+	err := a.store.View(ctx, func(tx inbox.Tx) error {
+		acc, err := tx.FindAccountByID(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		if acc.Status == inbox.AccountSuspended {
+			return denied
+		}
+		h, err = tx.FindHostByID(ctx, accountID, hostID)
+		return err
+	})
+	if inbox.ErrorCode(err) == inbox.ENOTFOUND || err == nil && h.DeletedAt != nil {
+		return nil, denied
+	}
+	return h, err
+}
 
 // Audience is who may receive one event: the hosts that see the record it
 // is about. Applications are filtered by their scopes instead (EventScope).
@@ -108,4 +141,43 @@ func (l *Loader) ContactInbox(c *inbox.Conversation) (*inbox.ContactInbox, error
 		return nil, err
 	}
 	return cis[0], nil
+}
+
+// AccountEventsSince lists an account's events written at or after a time,
+// in outbox order, at most limit.
+func (s *System) AccountEventsSince(ctx context.Context, accountID int64, since time.Time, limit int) ([]*inbox.Event, error) {
+	var evs []*inbox.Event
+	err := s.app.store.View(ctx, func(tx inbox.Tx) (err error) {
+		evs, err = tx.FindAccountEventsSince(ctx, accountID, since, limit)
+		return err
+	})
+	return evs, err
+}
+
+// epochSetting names the setting that holds the outbox's epoch.
+const epochSetting = "events.epoch"
+
+// OutboxEpoch names this database's outbox numbering: a random value
+// created with the first call and kept in the settings. Positions (Seq) of
+// another database, restored or replaced, mean nothing here; a client that
+// presents one with another epoch cannot catch up from it (AnyCable's
+// stream epoch).
+func (s *System) OutboxEpoch(ctx context.Context) (string, error) {
+	var epoch string
+	err := s.app.store.Update(ctx, func(tx inbox.Tx) error {
+		v, err := tx.FindSetting(ctx, epochSetting)
+		if err == nil {
+			epoch = v
+			return nil
+		} else if inbox.ErrorCode(err) != inbox.ENOTFOUND {
+			return err
+		}
+		epoch = auth.NewUUID()[:8]
+		return tx.CreateSetting(ctx, epochSetting, epoch)
+	})
+	if inbox.ErrorCode(err) == inbox.ECONFLICT {
+		// Another node created it first.
+		return s.OutboxEpoch(ctx)
+	}
+	return epoch, err
 }

@@ -42,6 +42,7 @@ const (
 	EnvS3Bucket        = "INBOXD_S3_BUCKET"
 	EnvS3Region        = "INBOXD_S3_REGION"
 	EnvS3Prefix        = "INBOXD_S3_PREFIX"
+	EnvRealtimeConns   = "INBOXD_REALTIME_CONNECTIONS"
 	// EnvMetricsToken, when set, serves /metrics on the main listener to
 	// requests bearing it. Like the server key it has no flag.
 	EnvMetricsToken = "INBOXD_METRICS_TOKEN"
@@ -100,6 +101,11 @@ type Config struct {
 	// requests with "Authorization: Bearer <token>" (the debug listener
 	// serves it without).
 	MetricsToken string
+	// RealtimeConnections is how many /cable and event stream connections
+	// one node holds at once; more are refused with 503 until some close.
+	// 0 means three quarters of Conns.MaxConns (RealtimeLimit), so that API
+	// requests keep room.
+	RealtimeConnections int
 	// SecretKey is the server key in text form (see internal/secret); empty
 	// means the key file in DataDir, created on first start.
 	SecretKey string
@@ -120,6 +126,19 @@ func Defaults() Config {
 		FileLinkTTL:     30 * 24 * time.Hour,
 		Conns:           defaultConnLimits(),
 	}
+}
+
+// RealtimeLimit is the number of realtime connections a node holds:
+// RealtimeConnections, else three quarters of the connection cap, else
+// (no cap) 10,000, about half a gigabyte when idle (docs/benchmarks.md).
+func (c Config) RealtimeLimit() int {
+	switch {
+	case c.RealtimeConnections > 0:
+		return c.RealtimeConnections
+	case c.Conns.MaxConns > 0:
+		return max(1, c.Conns.MaxConns*3/4)
+	}
+	return 10000
 }
 
 // FromEnv overwrites the settings whose environment variable is set (and
@@ -152,6 +171,13 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 			return fmt.Errorf("%s=%q: not a duration (e.g. 720h)", EnvFileLinkTTL, v)
 		}
 		c.FileLinkTTL = d
+	}
+	if v := getenv(EnvRealtimeConns); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: not a whole number", EnvRealtimeConns, v)
+		}
+		c.RealtimeConnections = n
 	}
 	if v := getenv(EnvDatabaseWait); v != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -194,6 +220,7 @@ func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "address of a separate pprof listener, e.g. 127.0.0.1:6060; empty disables (env "+EnvDebugAddr+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
 	c.Conns.registerFlags(fs)
+	fs.IntVar(&c.RealtimeConnections, "realtime-connections", c.RealtimeConnections, "most /cable and event stream connections this node holds at once; 0: three quarters of --max-conns (env "+EnvRealtimeConns+")")
 }
 
 // RegisterFlags binds every setting to a flag.
@@ -230,6 +257,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 0 {
 		return fmt.Errorf("invalid --rate-limit/%s %d: must be 0 (no limit) or more", EnvRateLimit, c.RateLimit)
+	}
+	if c.RealtimeConnections < 0 {
+		return fmt.Errorf("invalid --realtime-connections/%s %d: must be 0 (three quarters of --max-conns) or more", EnvRealtimeConns, c.RealtimeConnections)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("invalid --shutdown-timeout/%s %s: must be positive", EnvShutdownTimeout, c.ShutdownTimeout)

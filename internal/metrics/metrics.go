@@ -94,6 +94,19 @@ var (
 		Name:      "realtime_connections",
 		Help:      "Open realtime connections by transport (cable, sse).",
 	}, []string{"transport"}))
+
+	realtimeDrops = register(prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "realtime_disconnects_total",
+		Help:      "Realtime connections the server closed, by transport and reason (slow_consumer, full, server_restart).",
+	}, []string{"transport", "reason"}))
+
+	realtimeLag = register(prometheus.NewHistogram(prometheus.HistogramOpts{
+		Namespace: namespace,
+		Name:      "realtime_dispatch_lag_seconds",
+		Help:      "From an event's write to its hand-over to this node's realtime clients.",
+		Buckets:   []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+	}))
 )
 
 // ObserveRequest records one HTTP request. pattern is the route pattern
@@ -163,3 +176,13 @@ func RealtimeConnected(transport string) (closed func()) {
 	g.Inc()
 	return g.Dec
 }
+
+// RealtimeDropped counts a realtime connection the server closed or
+// refused, with why.
+func RealtimeDropped(transport, reason string) {
+	realtimeDrops.WithLabelValues(transport, reason).Inc()
+}
+
+// RealtimeLag records how long after its write an event reached this
+// node's realtime clients.
+func RealtimeLag(d time.Duration) { realtimeLag.Observe(d.Seconds()) }

@@ -18,6 +18,7 @@ import (
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/httpx"
 	"github.com/inboxd/inbox/internal/metrics"
+	"github.com/inboxd/inbox/internal/realtime"
 	"github.com/inboxd/inbox/internal/version"
 )
 
@@ -34,6 +35,8 @@ type Deps struct {
 	// MaxBody bounds request bodies; it must fit a 10 MB attachment in
 	// Base64 inside JSON.
 	MaxBody int64
+	// Realtime serves /cable; nil serves no realtime routes.
+	Realtime *realtime.Hub
 }
 
 // DefaultMaxBody is 16 MiB: a 10 MiB file in Base64 is about 13.4 MiB.
@@ -68,6 +71,9 @@ func New(d Deps) http.Handler {
 		mux.Handle("GET /metrics", metricsHandler(d.MetricsToken))
 	}
 	mux.HandleFunc("GET /files/{account}/{id}/{token}/{name}", fileHandler(d.App, d.Logger))
+	if d.Realtime != nil {
+		mux.Handle("GET /cable", d.Realtime.Cable()) // Chatwoot's ActionCable (RoomChannel)
+	}
 	bookingsync.New(bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	return httpx.Forwarded(httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {

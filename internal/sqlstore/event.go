@@ -95,6 +95,20 @@ func (tx *Tx) FindAccountEventsAfter(ctx context.Context, accountID, after int64
 		LIMIT `+strconv.Itoa(max(limit, 1)), accountID, after)
 }
 
+// FindAccountEventsSince lists an account's events written at or after a
+// time and placed in the outbox order, in that order (index
+// events_account_created, migration 0008).
+func (tx *Tx) FindAccountEventsSince(ctx context.Context, accountID int64, since time.Time, limit int) ([]*inbox.Event, error) {
+	seq := dialectEventSeq(tx.engine)
+	return tx.events(ctx, `
+		SELECT`+eventColumns+`,
+			`+seq+`
+		FROM events
+		WHERE account_id = ? AND created_at >= ? AND `+seq+` IS NOT NULL
+		ORDER BY `+seq+`
+		LIMIT `+strconv.Itoa(max(limit, 1)), accountID, ts(since))
+}
+
 func (tx *Tx) events(ctx context.Context, q string, args ...any) ([]*inbox.Event, error) {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {

@@ -14,7 +14,7 @@ func (tx *Tx) FindSetting(ctx context.Context, name string) (string, error) {
 // CreateSetting stores a setting that is not set yet.
 func (tx *Tx) CreateSetting(ctx context.Context, name, value string) error {
 	_, err := tx.exec(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)`, name, value)
-	return err
+	return normalize(err)
 }
 
 // UpdateSetting replaces a setting's value.

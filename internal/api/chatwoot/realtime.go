@@ -113,13 +113,7 @@ func (r realtimeRenderer) conversation(names ...string) ([]Broadcast, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Broadcast, len(names))
-	for i, name := range names {
-		if out[i], err = broadcast(name, data); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return broadcasts(names, data)
 }
 
 // message renders message.created (and first.reply.created) or
@@ -160,13 +154,7 @@ func (r realtimeRenderer) message() ([]Broadcast, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Broadcast, len(names))
-	for i, name := range names {
-		if out[i], err = broadcast(name, data); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return broadcasts(names, data)
 }
 
 // firstReply reports whether a message is its conversation's first reply:
@@ -187,8 +175,7 @@ func (r realtimeRenderer) contact(name string) ([]Broadcast, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := broadcast(name, data)
-	return []Broadcast{b}, err
+	return broadcasts([]string{name}, data)
 }
 
 // field is a key added to a payload.
@@ -235,10 +222,18 @@ func appendFields(obj []byte, fs []field) (json.RawMessage, error) {
 	return append(out, '}'), nil
 }
 
-func broadcast(name string, data json.RawMessage) (Broadcast, error) {
-	msg, err := json.Marshal(struct {
-		Event string          `json:"event"`
-		Data  json.RawMessage `json:"data"`
-	}{name, data})
-	return Broadcast{Event: name, Message: msg}, err
+// broadcasts are the same data under each event name.
+func broadcasts(names []string, data json.RawMessage) ([]Broadcast, error) {
+	out := make([]Broadcast, len(names))
+	for i, name := range names {
+		msg, err := json.Marshal(struct {
+			Event string          `json:"event"`
+			Data  json.RawMessage `json:"data"`
+		}{name, data})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Broadcast{Event: name, Message: msg}
+	}
+	return out, nil
 }
