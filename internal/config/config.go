@@ -130,7 +130,7 @@ func Defaults() Config {
 
 // RealtimeLimit is the number of realtime connections a node holds:
 // RealtimeConnections, else three quarters of the connection cap, else
-// (no cap) 10,000, about half a gigabyte when idle (docs/benchmarks.md).
+// (no cap) 10,000.
 func (c Config) RealtimeLimit() int {
 	switch {
 	case c.RealtimeConnections > 0:
