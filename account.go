@@ -82,7 +82,7 @@ func (h *Host) Name() string {
 func (h *Host) Validate() error {
 	if isBlank(h.Firstname) && isBlank(h.Lastname) {
 		return FieldError("name", MsgBlank)
-	} else if len(h.Name()) > 255 {
+	} else if tooLong(h.Name(), 255) {
 		return FieldError("name", "is too long (maximum is 255 characters)")
 	} else if h.Email != "" && !ValidEmail(h.Email) {
 		return FieldError("email", MsgInvalid)

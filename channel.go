@@ -69,7 +69,7 @@ func (i *Inbox) Validate() error {
 		return FieldError("name", MsgBlank)
 	} else if !slices.Contains(InboxChannels, i.Channel) {
 		return FieldError("channel", MsgInclusion)
-	} else if len(i.Name) > 255 {
+	} else if tooLong(i.Name, 255) {
 		return FieldError("name", "is too long (maximum is 255 characters)")
 	} else if i.ReplyWindowHours < 0 {
 		return FieldError("reply_window_hours", MsgInvalid)

@@ -50,7 +50,7 @@ func (c *Client) Validate() error {
 		return FieldError("name", MsgBlank)
 	} else if c.Email != "" && !ValidEmail(c.Email) {
 		return FieldError("email", MsgInvalid)
-	} else if len(c.Name()) > 255 {
+	} else if tooLong(c.Name(), 255) {
 		return FieldError("name", "is too long (maximum is 255 characters)")
 	}
 	if err := c.CustomAttributes.Validate("custom_attributes"); err != nil {

@@ -85,7 +85,7 @@ func (c *Conversation) Validate() error {
 		return FieldError("default_channel", MsgInclusion)
 	} else if !ValidPriority(c.Priority) {
 		return FieldError("priority", MsgInclusion)
-	} else if len(c.Subject) > 1000 {
+	} else if tooLong(c.Subject, 1000) {
 		return FieldError("subject", "is too long (maximum is 1000 characters)")
 	}
 	for _, l := range c.Labels {
@@ -103,7 +103,7 @@ func (c *Conversation) Validate() error {
 func ValidateLabel(l string) error {
 	if isBlank(l) {
 		return FieldError("labels", MsgBlank)
-	} else if len(l) > 255 {
+	} else if tooLong(l, 255) {
 		return FieldError("labels", "is too long (maximum is 255 characters)")
 	}
 	return nil

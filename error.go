@@ -3,6 +3,7 @@ package inbox
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Error codes. Each dialect maps them to HTTP statuses with one table.
@@ -92,3 +93,8 @@ func ErrorField(err error) string {
 
 // NotFound returns an ENOTFOUND error for a kind of record.
 func NotFound(kind string) *Error { return Errorf(ENOTFOUND, "%s not found.", kind) }
+
+// tooLong reports whether s has more than max characters (not bytes: the
+// messages say characters, and a name in Greek or Japanese takes two or three
+// bytes a character).
+func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }

@@ -30,7 +30,7 @@ func (l *Label) Normalize() { l.Title = strings.ToLower(strings.TrimSpace(l.Titl
 func (l *Label) Validate() error {
 	if l.Title == "" {
 		return FieldError("title", MsgBlank)
-	} else if len(l.Title) > 255 {
+	} else if tooLong(l.Title, 255) {
 		return FieldError("title", "is too long (maximum is 255 characters)")
 	}
 	for _, r := range l.Title {
@@ -40,7 +40,7 @@ func (l *Label) Validate() error {
 	}
 	if !validColor(l.Color) {
 		return FieldError("color", MsgInvalid)
-	} else if len(l.Description) > 10000 {
+	} else if tooLong(l.Description, 10000) {
 		return FieldError("description", "is too long (maximum is 10000 characters)")
 	}
 	return nil
@@ -80,11 +80,11 @@ type CannedResponse struct {
 func (c *CannedResponse) Validate() error {
 	if isBlank(c.ShortCode) {
 		return FieldError("short_code", MsgBlank)
-	} else if len(c.ShortCode) > 255 {
+	} else if tooLong(c.ShortCode, 255) {
 		return FieldError("short_code", "is too long (maximum is 255 characters)")
 	} else if isBlank(c.Content) {
 		return FieldError("content", MsgBlank)
-	} else if len(c.Content) > MaxContentLength {
+	} else if tooLong(c.Content, MaxContentLength) {
 		return FieldError("content", "is too long (maximum is 150000 characters)")
 	}
 	return nil

@@ -82,7 +82,7 @@ func (m *Message) Validate() error {
 	if m.Kind != KindActivity && m.SenderID == nil {
 		return FieldError("sender_id", MsgBlank)
 	}
-	if len(m.Content) > MaxContentLength {
+	if tooLong(m.Content, MaxContentLength) {
 		return FieldError("content", "is too long (maximum is 150000 characters)")
 	}
 	switch m.Visibility {

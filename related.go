@@ -22,7 +22,7 @@ type Source struct {
 func (s *Source) Validate() error {
 	if isBlank(s.Name) {
 		return FieldError("name", MsgBlank)
-	} else if len([]rune(s.Name)) > 50 {
+	} else if tooLong(s.Name, 50) {
 		return FieldError("name", "is too long (maximum is 50 characters)")
 	}
 	return nil

@@ -30,6 +30,8 @@ type Tx interface {
 
 	CreateAccount(ctx context.Context, a *Account) error
 	FindAccountByID(ctx context.Context, id int64) (*Account, error)
+	// FindAccounts lists every account (the admin command line's view).
+	FindAccounts(ctx context.Context) ([]*Account, error)
 
 	CreateHost(ctx context.Context, h *Host) error
 	FindHostByID(ctx context.Context, accountID, id int64) (*Host, error)
@@ -187,6 +189,9 @@ type Tx interface {
 	FindAccessTokenByHash(ctx context.Context, hash []byte) (*AccessToken, error)
 	FindAccessTokenByRefreshHash(ctx context.Context, hash []byte) (*AccessToken, error)
 	RevokeAccessToken(ctx context.Context, accountID, id int64) error
+	// FindAccessTokens lists the account's tokens, revoked and expired ones too.
+	FindAccessTokens(ctx context.Context, accountID int64) ([]*AccessToken, error)
+	FindAccessTokenByID(ctx context.Context, accountID, id int64) (*AccessToken, error)
 
 	CreateEvent(ctx context.Context, e *Event) error
 	// FindEvents lists an account's events with an id above afterID, by id

@@ -37,12 +37,28 @@ var commands = []command{
 	{"version", "print the version, commit and build date", runVersion},
 	{"healthcheck", "exit 0 if the server on --addr is ready (for container health checks)", runHealthcheck},
 	{"accounts create", "create an account (tenant) with its default API inbox", runAccountsCreate},
+	{"accounts list", "list the accounts", runAccountsList},
+	{"accounts show", "show one account", runAccountsShow},
 	{"hosts create", "create a host (user) with a personal API token for the Chatwoot API", runHostsCreate},
+	{"hosts list", "list an account's hosts", runHostsList},
+	{"hosts show", "show one host", runHostsShow},
+	{"hosts rotate-token", "give a host a new personal API token (the old ones stop working)", runHostsRotateToken},
+	{"hosts delete", "remove a host: its tokens stop working, its conversations are unassigned, its messages stay", runHostsDelete},
 	{"clients create", "create a client (guest, Chatwoot contact)", runClientsCreate},
+	{"clients list", "list an account's clients", runClientsList},
+	{"clients show", "show one client", runClientsShow},
+	{"clients delete", "delete a client with the conversations it is the contact of", runClientsDelete},
 	{"inboxes create", "create an inbox for a channel", runInboxesCreate},
+	{"inboxes list", "list an account's inboxes", runInboxesList},
+	{"inboxes show", "show one inbox", runInboxesShow},
 	{"apps create", "register an OAuth application; prints its client_id and client_secret", runAppsCreate},
+	{"apps list", "list an account's OAuth applications", runAppsList},
+	{"apps show", "show one OAuth application", runAppsShow},
 	{"apps rotate-secret", "give an OAuth application a new client_secret (the old one stops working)", runAppsRotateSecret},
 	{"tokens create", "issue a BookingSync OAuth access token", runTokensCreate},
+	{"tokens list", "list an account's tokens (never their values)", runTokensList},
+	{"tokens show", "show one token (never its value)", runTokensShow},
+	{"tokens revoke", "revoke a token and its refresh token, on every node at once", runTokensRevoke},
 	{"demo", "seed a small demo account and print its tokens and example requests", runDemo},
 	{"backup", "write a consistent backup (database snapshot and attachment files) to one archive while the server runs", runBackup},
 	{"restore", "restore a backup archive into an empty data directory", runRestore},
@@ -54,10 +70,11 @@ var commands = []command{
 
 // cli is one invocation: its environment and output streams.
 type cli struct {
-	name   string // the command's name, for messages
-	getenv func(string) string
-	stdout io.Writer
-	stderr io.Writer
+	name    string // the command's name, for messages
+	summary string // what it does, for its help
+	getenv  func(string) string
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // usageError is a mistake on the command line (exit status 2).
@@ -77,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "inboxd: %s (run \"inboxd help\" for the list of commands)\n", oneLine(err.Error()))
 		return exitUsage
 	}
-	c := &cli{name: cmd.name, getenv: getenv, stdout: stdout, stderr: stderr}
+	c := &cli{name: cmd.name, summary: cmd.summary, getenv: getenv, stdout: stdout, stderr: stderr}
 	err = runCommand(ctx, cmd, c, rest)
 	var ue *usageError
 	switch {
@@ -112,6 +129,11 @@ func findCommand(args []string) (command, []string, error) {
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			// "inboxd help hosts create" is "inboxd hosts create -h".
+			cmd, _, err := findCommand(args[1:])
+			return cmd, []string{"-h"}, err
+		}
 		return command{}, nil, flag.ErrHelp
 	case "-version", "--version":
 		return command{name: "version", run: runVersionLine}, nil, nil
@@ -141,6 +163,60 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nEvery command reads --data-dir/INBOXD_DATA_DIR and --database-url/INBOXD_DATABASE_URL.")
 	fmt.Fprintln(w, "Run \"inboxd <command> -h\" for the flags of a command.")
+}
+
+// printHelp prints a command's usage line, what it does, an example and
+// its flags.
+func (c *cli) printHelp(fs *flag.FlagSet) {
+	summary := c.summary
+	if summary == "" {
+		summary = "inboxd " + c.name
+	}
+	fmt.Fprintf(c.stdout, "Usage: inboxd %s [flags]\n\n%s.\n", c.name, strings.ToUpper(summary[:1])+summary[1:])
+	if ex := examples[c.name]; ex != "" {
+		fmt.Fprintf(c.stdout, "\nExample:\n  %s\n", ex)
+	}
+	fmt.Fprintln(c.stdout, "\nFlags:")
+	fs.SetOutput(c.stdout)
+	fs.PrintDefaults()
+}
+
+// examples shows each command at work.
+var examples = map[string]string{
+	"serve":               "inboxd serve --addr 127.0.0.1:8080 --base-url https://inbox.example.com --trusted-proxies 127.0.0.1",
+	"migrate":             "inboxd migrate --status --database-url postgres://inboxd@db:5432/inboxd",
+	"version":             "inboxd version",
+	"healthcheck":         "inboxd healthcheck --addr :8080",
+	"accounts create":     `inboxd accounts create --name "Acme Rentals" --email office@acme.example`,
+	"accounts list":       "inboxd accounts list",
+	"accounts show":       "inboxd accounts show --id 1",
+	"hosts create":        "inboxd hosts create --account 1 --firstname Ada --lastname Lovelace --email ada@acme.example --role administrator",
+	"hosts list":          "inboxd hosts list --account 1",
+	"hosts show":          "inboxd hosts show --account 1 --id 2",
+	"hosts rotate-token":  "inboxd hosts rotate-token --account 1 --id 2",
+	"hosts delete":        "inboxd hosts delete --account 1 --id 2",
+	"clients create":      `inboxd clients create --account 1 --fullname "Grace Hopper" --email grace@example.com`,
+	"clients list":        "inboxd clients list --account 1",
+	"clients show":        "inboxd clients show --account 1 --id 3",
+	"clients delete":      "inboxd clients delete --account 1 --id 3",
+	"inboxes create":      "inboxd inboxes create --account 1 --name Support --channel email",
+	"inboxes list":        "inboxd inboxes list --account 1",
+	"inboxes show":        "inboxd inboxes show --account 1 --id 4",
+	"apps create":         `inboxd apps create --account 1 --name "Channel manager" --scopes inbox_read,inbox_write`,
+	"apps list":           "inboxd apps list --account 1",
+	"apps show":           "inboxd apps show --account 1 --id 1",
+	"apps rotate-secret":  "inboxd apps rotate-secret --account 1 --id 1",
+	"tokens create":       "inboxd tokens create --account 1 --scopes inbox_read,inbox_write --app 1 --expires-in 720h",
+	"tokens list":         "inboxd tokens list --account 1",
+	"tokens show":         "inboxd tokens show --account 1 --id 5",
+	"tokens revoke":       "inboxd tokens revoke --account 1 --id 5",
+	"demo":                "inboxd demo --base-url http://localhost:8080",
+	"backup":              "inboxd backup --out /backups/inboxd-2030-01-31.tar.gz",
+	"restore":             "inboxd restore --from /backups/inboxd-2030-01-31.tar.gz --data-dir /var/lib/inboxd-restored",
+	"export":              "inboxd export --account 1 --out acme.jsonl",
+	"secret-key generate": "inboxd secret-key generate",
+	"secret-key show":     "inboxd secret-key show",
+	"secret-key adopt":    "INBOXD_SECRET_KEY=... inboxd secret-key adopt --yes",
 }
 
 // oneLine folds a message onto one line.
@@ -186,9 +262,7 @@ func (c *cli) flags() (*flag.FlagSet, *config.Config, error) {
 // parse parses args and rejects stray arguments. On -h it prints the usage.
 func (c *cli) parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(c.stdout, "Usage of inboxd %s:\n", c.name)
-		fs.SetOutput(c.stdout)
-		fs.PrintDefaults()
+		c.printHelp(fs)
 		return flag.ErrHelp
 	} else if err != nil {
 		return usagef("%v", err)

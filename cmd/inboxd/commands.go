@@ -416,6 +416,7 @@ func timeJSON(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // account and application it belongs to.
 func tokenJSON(accountID int64, g *app.TokenGrant) map[string]any {
 	out := map[string]any{
+		"id":           g.Token.ID,
 		"access_token": g.AccessToken,
 		"token_type":   "Bearer",
 		"scope":        g.Scopes.String(),

@@ -277,54 +277,59 @@ func changeClient(ctx context.Context, tx inbox.Tx, p *inbox.Principal, id int64
 // conversation stays: its messages there need their sender.
 func (a *App) DeleteContact(ctx context.Context, id int64) error {
 	_, err := updateAs(ctx, a, inbox.ScopeClientsWrite, func(l *Loader, p *inbox.Principal) (struct{}, error) {
-		tx := l.tx
 		if !p.IsAdmin() {
 			return struct{}{}, errNotPermitted()
 		}
-		if _, err := tx.FindClientByID(ctx, p.AccountID, id); err != nil {
-			return struct{}{}, err
-		}
-		parts, _, err := tx.FindParticipants(ctx, p.AccountID, inbox.ParticipantFilter{MemberType: inbox.MemberClient, MemberID: &id,
-			Page: inbox.Page{Limit: 10000, SkipTotal: true}})
-		if err != nil {
-			return struct{}{}, err
-		}
-		var owned []int64
-		for _, pt := range parts {
-			c, err := tx.FindConversationByID(ctx, p.AccountID, pt.ConversationID)
-			if err != nil {
-				return struct{}{}, err
-			}
-			if c.ClientID == nil || *c.ClientID != id {
-				return struct{}{}, &inbox.Error{Code: inbox.ECONFLICT, Field: "id",
-					Message: "The contact takes part in another contact's conversation and cannot be deleted"}
-			}
-			owned = append(owned, c.ID)
-		}
-		convs, _, err := tx.FindConversations(ctx, p.AccountID, inbox.ConversationFilter{ClientID: &id,
-			Page: inbox.Page{Limit: 100000, SkipTotal: true}})
-		if err != nil {
-			return struct{}{}, err
-		}
-		for _, c := range convs {
-			owned = append(owned, c.ID)
-		}
-		if err := tx.DeleteClient(ctx, p.AccountID, id); err != nil {
-			return struct{}{}, err
-		}
-		seen := map[int64]bool{}
-		for _, cid := range owned {
-			if seen[cid] {
-				continue
-			}
-			seen[cid] = true
-			if err := emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventConversationDeleted, SubjectID: cid}); err != nil {
-				return struct{}{}, err
-			}
-		}
-		return struct{}{}, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventClientDeleted, SubjectID: id})
+		return struct{}{}, deleteContact(ctx, l.tx, p.AccountID, id, p)
 	})
 	return err
+}
+
+// deleteContact is DeleteContact inside tx; p is the actor (nil for the
+// command line).
+func deleteContact(ctx context.Context, tx inbox.Tx, accountID, id int64, p *inbox.Principal) error {
+	if _, err := tx.FindClientByID(ctx, accountID, id); err != nil {
+		return err
+	}
+	parts, _, err := tx.FindParticipants(ctx, accountID, inbox.ParticipantFilter{MemberType: inbox.MemberClient, MemberID: &id,
+		Page: inbox.Page{Limit: 10000, SkipTotal: true}})
+	if err != nil {
+		return err
+	}
+	var owned []int64
+	for _, pt := range parts {
+		c, err := tx.FindConversationByID(ctx, accountID, pt.ConversationID)
+		if err != nil {
+			return err
+		}
+		if c.ClientID == nil || *c.ClientID != id {
+			return &inbox.Error{Code: inbox.ECONFLICT, Field: "id",
+				Message: "The contact takes part in another contact's conversation and cannot be deleted"}
+		}
+		owned = append(owned, c.ID)
+	}
+	convs, _, err := tx.FindConversations(ctx, accountID, inbox.ConversationFilter{ClientID: &id,
+		Page: inbox.Page{Limit: 100000, SkipTotal: true}})
+	if err != nil {
+		return err
+	}
+	for _, c := range convs {
+		owned = append(owned, c.ID)
+	}
+	if err := tx.DeleteClient(ctx, accountID, id); err != nil {
+		return err
+	}
+	seen := map[int64]bool{}
+	for _, cid := range owned {
+		if seen[cid] {
+			continue
+		}
+		seen[cid] = true
+		if err := emit(ctx, tx, p, inbox.Event{AccountID: accountID, Type: inbox.EventConversationDeleted, SubjectID: cid}); err != nil {
+			return err
+		}
+	}
+	return emit(ctx, tx, p, inbox.Event{AccountID: accountID, Type: inbox.EventClientDeleted, SubjectID: id})
 }
 
 // CreateContactInbox gives a contact an identity in an inbox the caller may

@@ -103,7 +103,7 @@ func updateAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(*Loader
 // stored response belongs to whoever made the request, so another token of
 // the account reusing the key gets a 422, never that response.
 func claimHash(p *inbox.Principal, c *inbox.IdempotencyClaim) (string, error) {
-	if len(c.Key) > 255 {
+	if utf8.RuneCountInString(c.Key) > 255 {
 		return "", inbox.FieldError("Idempotency-Key", "is too long (maximum is 255 characters)")
 	}
 	// A header may carry any byte above 0x7f; the key is stored as text.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -38,7 +39,7 @@ type MessageCreate struct {
 
 // validateMessageInput checks what can be checked before touching the store.
 func validateMessageInput(in *MessageCreate) error {
-	if in.Content != nil && len(*in.Content) > inbox.MaxContentLength {
+	if in.Content != nil && utf8.RuneCountInString(*in.Content) > inbox.MaxContentLength {
 		return inbox.FieldError("content", "is too long (maximum is 150000 characters)")
 	}
 	if len(in.Files) > 15 {

@@ -25,26 +25,29 @@ func (tx *Tx) CreateAccount(ctx context.Context, a *inbox.Account) error {
 	return err
 }
 
-// FindAccountByID returns one account.
-func (tx *Tx) FindAccountByID(ctx context.Context, id int64) (*inbox.Account, error) {
+const accountColumns = `
+	id,
+	name,
+	email,
+	status,
+	locale,
+	created_at,
+	updated_at`
+
+func scanAccount(s scanner) (*inbox.Account, error) {
 	var a inbox.Account
 	var created, updated int64
-	err := tx.queryRow(ctx, `
-		SELECT
-			id,
-			name,
-			email,
-			status,
-			locale,
-			created_at,
-			updated_at
-		FROM accounts
-		WHERE id = ?`, id).Scan(&a.ID, &a.Name, &a.Email, &a.Status, &a.Locale, &created, &updated)
-	if err != nil {
-		return nil, notFound(err, "Account")
+	if err := s.Scan(&a.ID, &a.Name, &a.Email, &a.Status, &a.Locale, &created, &updated); err != nil {
+		return nil, err
 	}
 	a.CreatedAt, a.UpdatedAt = fromTS(created), fromTS(updated)
 	return &a, nil
+}
+
+// FindAccountByID returns one account.
+func (tx *Tx) FindAccountByID(ctx context.Context, id int64) (*inbox.Account, error) {
+	a, err := scanAccount(tx.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	return a, notFound(err, "Account")
 }
 
 // nextDisplayID takes the account's next conversation number. The UPDATE

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 
 	inbox "github.com/inboxd/inbox"
@@ -143,19 +142,8 @@ const tokenColumns = `
 	created_at`
 
 func (tx *Tx) findToken(ctx context.Context, column string, hash []byte) (*inbox.AccessToken, error) {
-	var t inbox.AccessToken
-	var scopes string
-	var expires, revoked sql.NullInt64
-	var created int64
-	err := tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM access_tokens WHERE `+column+` = ?`, hash).Scan(
-		&t.ID, &t.AccountID, &t.Kind, &t.ApplicationID, &t.HostID, &t.TokenHash, &t.RefreshHash, &scopes,
-		&expires, &revoked, &created)
-	if err != nil {
-		return nil, notFound(err, "Access token")
-	}
-	t.Scopes = parseScopes(scopes)
-	t.ExpiresAt, t.RevokedAt, t.CreatedAt = fromNullTS(expires), fromNullTS(revoked), fromTS(created)
-	return &t, nil
+	t, err := scanToken(tx.queryRow(ctx, `SELECT `+tokenColumns+` FROM access_tokens WHERE `+column+` = ?`, hash))
+	return t, notFound(err, "Access token")
 }
 
 // FindAccessTokenByHash looks a token up by the hash of its value.

@@ -1,0 +1,44 @@
+package inbox_test
+
+import (
+	"strings"
+	"testing"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+// Limits that say "characters" count characters, not bytes.
+func TestLengthsInCharacters(t *testing.T) {
+	subject := func(n int) error {
+		c := &inbox.Conversation{Status: inbox.StatusOpen, Subject: strings.Repeat("é", n)}
+		return c.Validate()
+	}
+	if err := subject(1000); err != nil {
+		t.Fatalf("1000 two-byte characters: %v, want valid", err)
+	}
+	if err := subject(1001); inbox.ErrorField(err) != "subject" || !strings.Contains(inbox.ErrorMessage(err), "1000 characters") {
+		t.Fatalf("1001 characters: %v, want too long", err)
+	}
+	host := func(n int) error {
+		h := &inbox.Host{Firstname: strings.Repeat("日", n), Lastname: "X", Role: inbox.RoleAgent, Availability: "online"}
+		return h.Validate()
+	}
+	if err := host(200); err != nil {
+		t.Fatalf("a 202-character name of 602 bytes: %v, want valid", err)
+	}
+	if err := host(300); err == nil {
+		t.Fatal("a 302-character name: valid, want too long")
+	}
+	content := func(n int) error {
+		sender := int64(1)
+		m := &inbox.Message{ConversationID: 1, SenderID: &sender, Kind: inbox.KindIncoming, Content: strings.Repeat("ü", n),
+			HasContent: true, Visibility: inbox.VisibilityExternal}
+		return m.Validate()
+	}
+	if err := content(inbox.MaxContentLength); inbox.ErrorField(err) == "content" {
+		t.Fatalf("%d characters: %v, want no content error", inbox.MaxContentLength, err)
+	}
+	if err := content(inbox.MaxContentLength + 1); inbox.ErrorField(err) != "content" {
+		t.Fatalf("%d characters: %v, want too long", inbox.MaxContentLength+1, err)
+	}
+}
