@@ -32,6 +32,8 @@ type Tx interface {
 	FindAccountByID(ctx context.Context, id int64) (*Account, error)
 	// FindAccounts lists every account (the admin command line's view).
 	FindAccounts(ctx context.Context) ([]*Account, error)
+	// DeleteAccount removes an account with every record it holds.
+	DeleteAccount(ctx context.Context, id int64) error
 
 	CreateHost(ctx context.Context, h *Host) error
 	FindHostByID(ctx context.Context, accountID, id int64) (*Host, error)
@@ -192,6 +194,13 @@ type Tx interface {
 	// FindAccessTokens lists the account's tokens, revoked and expired ones too.
 	FindAccessTokens(ctx context.Context, accountID int64) ([]*AccessToken, error)
 	FindAccessTokenByID(ctx context.Context, accountID, id int64) (*AccessToken, error)
+	// DeleteAccessToken removes a token.
+	DeleteAccessToken(ctx context.Context, accountID, id int64) error
+	// DeleteApplication removes an application with its tokens.
+	DeleteApplication(ctx context.Context, accountID, id int64) error
+	// DeleteInbox removes an inbox that has no conversations (ECONFLICT
+	// otherwise) with its memberships and contact identities.
+	DeleteInbox(ctx context.Context, accountID, id int64) error
 
 	CreateEvent(ctx context.Context, e *Event) error
 	// FindEvents lists an account's events with an id above afterID, by id

@@ -150,7 +150,7 @@ func TestCLI_Errors(t *testing.T) {
 	}{
 		{"UnknownCommand", nil, []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{"MissingSubcommand", nil, []string{"accounts"}, 2, "needs a subcommand"},
-		{"UnknownSubcommand", nil, []string{"accounts", "delete"}, 2, `unknown command "accounts delete"`},
+		{"UnknownSubcommand", nil, []string{"accounts", "frobnicate"}, 2, `unknown command "accounts frobnicate"`},
 		{"BadFlag", nil, []string{"accounts", "create", "--name", "X", "--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{"StrayArgument", nil, []string{"accounts", "create", "--name", "X", "extra"}, 2, `unexpected argument "extra"`},
 		{"MissingName", nil, []string{"accounts", "create"}, 2, "missing --name"},

@@ -65,8 +65,9 @@ func TestMigrateStatus(t *testing.T) {
 	}
 }
 
-// mustExec runs one statement on the test database.
-func mustExec(tb testing.TB, dsn, q string) {
+// mustOpenSQL opens the test database with database/sql, closed when the
+// test ends.
+func mustOpenSQL(tb testing.TB, dsn string) *sql.DB {
 	tb.Helper()
 	driver := "sqlite"
 	if strings.HasPrefix(dsn, "postgres") {
@@ -76,8 +77,14 @@ func mustExec(tb testing.TB, dsn, q string) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer d.Close()
-	if _, err := d.Exec(q); err != nil {
+	tb.Cleanup(func() { d.Close() })
+	return d
+}
+
+// mustExec runs one statement on the test database.
+func mustExec(tb testing.TB, dsn, q string) {
+	tb.Helper()
+	if _, err := mustOpenSQL(tb, dsn).Exec(q); err != nil {
 		tb.Fatalf("%s: %v", q, err)
 	}
 }

@@ -185,30 +185,6 @@ func runHostsRotateToken(ctx context.Context, c *cli, args []string) error {
 	return c.print(out)
 }
 
-func runHostsDelete(ctx context.Context, c *cli, args []string) error {
-	m, account, id, err := c.idCommand(ctx, args, "host")
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	if err := m.Admin.DeleteHost(ctx, account, id); err != nil {
-		return missing(ctx, m.Admin, err, "host", account, id)
-	}
-	return c.print(map[string]any{"id": id, "account_id": account, "deleted": true})
-}
-
-func runClientsDelete(ctx context.Context, c *cli, args []string) error {
-	m, account, id, err := c.idCommand(ctx, args, "client")
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	if err := m.Admin.DeleteClient(ctx, account, id); err != nil {
-		return missing(ctx, m.Admin, err, "client", account, id)
-	}
-	return c.print(map[string]any{"id": id, "account_id": account, "deleted": true})
-}
-
 func accountJSON(a *inbox.Account) map[string]any {
 	return map[string]any{"id": a.ID, "name": a.Name, "email": a.Email, "status": a.Status, "locale": a.Locale,
 		"created_at": timeJSON(a.CreatedAt)}
@@ -268,3 +244,55 @@ var (
 		return ad.FindToken
 	}, tokenInfoJSON)
 )
+
+// deleteOf runs a delete command: --account, --id and the deletion.
+func deleteOf(kind string, del func(*app.Admin) func(context.Context, int64, int64) error) func(context.Context, *cli, []string) error {
+	return func(ctx context.Context, c *cli, args []string) error {
+		m, account, id, err := c.idCommand(ctx, args, kind)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		if err := del(m.Admin)(ctx, account, id); err != nil {
+			return missing(ctx, m.Admin, err, kind, account, id)
+		}
+		return c.print(map[string]any{"id": id, "account_id": account, "deleted": true})
+	}
+}
+
+var (
+	runHostsDelete   = deleteOf("host", func(ad *app.Admin) func(context.Context, int64, int64) error { return ad.DeleteHost })
+	runClientsDelete = deleteOf("client", func(ad *app.Admin) func(context.Context, int64, int64) error { return ad.DeleteClient })
+	runInboxesDelete = deleteOf("inbox", func(ad *app.Admin) func(context.Context, int64, int64) error { return ad.DeleteInbox })
+	runAppsDelete    = deleteOf("application", func(ad *app.Admin) func(context.Context, int64, int64) error { return ad.DeleteApplication })
+	runTokensDelete  = deleteOf("token", func(ad *app.Admin) func(context.Context, int64, int64) error { return ad.DeleteToken })
+)
+
+func runAccountsDelete(ctx context.Context, c *cli, args []string) error {
+	fs, cfg, err := c.flags()
+	if err != nil {
+		return err
+	}
+	id := fs.Int64("id", 0, "id of the account (required)")
+	yes := fs.Bool("yes", false, "confirm: everything the account holds is deleted for good")
+	if err := c.parse(fs, args); err != nil {
+		return err
+	}
+	if *id <= 0 {
+		return usagef("missing --id (a positive account id)")
+	}
+	if !*yes {
+		return usagef("deleting account %d deletes everything it holds for good (export it first); run again with --yes", *id)
+	}
+	m, err := c.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := m.Admin.DeleteAccount(ctx, *id); inbox.ErrorCode(err) == inbox.ENOTFOUND {
+		return fmt.Errorf("account %d not found", *id)
+	} else if err != nil {
+		return err
+	}
+	return c.print(map[string]any{"id": *id, "deleted": true})
+}

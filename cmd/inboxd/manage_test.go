@@ -149,3 +149,103 @@ func TestCLI_HelpEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestCLI_ManageDelete(t *testing.T) {
+	t.Parallel()
+	db := mustNewDatabase(t)
+	env := db.env
+	demoA := mustRunJSON(t, env, "demo")
+	demoB := mustRunJSON(t, env, "demo")
+	a := strconv.FormatInt(num(t, demoA["account"].(map[string]any), "id"), 10)
+	b := strconv.FormatInt(num(t, demoB["account"].(map[string]any), "id"), 10)
+
+	t.Run("Tokens", func(t *testing.T) {
+		tok := mustRunJSON(t, env, "tokens", "create", "--account", b, "--scopes", "inbox_read")
+		id := strconv.FormatInt(num(t, tok, "id"), 10)
+		mustRunJSON(t, env, "tokens", "delete", "--account", b, "--id", id)
+		if r := runCLI(t, env, "tokens", "show", "--account", b, "--id", id); r.code != 1 {
+			t.Fatalf("deleted token shown: exit=%d", r.code)
+		}
+		if _, err := db.mustOpenApp(t).Authenticate(context.Background(), str(t, tok, "access_token")); err == nil {
+			t.Fatal("a deleted token authenticates")
+		}
+	})
+	t.Run("Apps", func(t *testing.T) {
+		app := strconv.FormatInt(num(t, mustRunJSON(t, env, "apps", "create", "--account", b, "--name", "Gone", "--scopes", "inbox_read"), "id"), 10)
+		tok := mustRunJSON(t, env, "tokens", "create", "--account", b, "--scopes", "inbox_read", "--app", app)
+		mustRunJSON(t, env, "apps", "delete", "--account", b, "--id", app)
+		if r := runCLI(t, env, "apps", "show", "--account", b, "--id", app); r.code != 1 {
+			t.Fatalf("deleted app shown: exit=%d", r.code)
+		}
+		if _, err := db.mustOpenApp(t).Authenticate(context.Background(), str(t, tok, "access_token")); err == nil {
+			t.Fatal("a deleted application's token authenticates")
+		}
+	})
+	t.Run("Inboxes", func(t *testing.T) {
+		box := strconv.FormatInt(num(t, mustRunJSON(t, env, "inboxes", "create", "--account", b, "--name", "Spare", "--channel", "sms"), "id"), 10)
+		mustRunJSON(t, env, "inboxes", "delete", "--account", b, "--id", box)
+		// An inbox with conversations stays.
+		conv := demoB["conversations"].([]any)[0].(map[string]any)
+		used := strconv.FormatInt(num(t, conv, "inbox_id"), 10)
+		if r := runCLI(t, env, "inboxes", "delete", "--account", b, "--id", used); r.code != 1 || !strings.Contains(r.stderr, "conversations") {
+			t.Fatalf("deleting an inbox with conversations: exit=%d stderr=%q", r.code, r.stderr)
+		}
+	})
+	t.Run("Accounts", func(t *testing.T) {
+		before := runCLI(t, env, "export", "--account", b)
+		if r := runCLI(t, env, "accounts", "delete", "--id", a); r.code != 2 || !strings.Contains(r.stderr, "--yes") {
+			t.Fatalf("without --yes: exit=%d stderr=%q", r.code, r.stderr)
+		}
+		mustRunJSON(t, env, "accounts", "delete", "--id", a, "--yes")
+		if r := runCLI(t, env, "accounts", "show", "--id", a); r.code != 1 || !strings.Contains(r.stderr, "account "+a+" not found") {
+			t.Fatalf("deleted account: exit=%d stderr=%q", r.code, r.stderr)
+		}
+		if n := countAccountRows(t, db, a); n != 0 {
+			t.Fatalf("%d rows of the deleted account are left", n)
+		}
+		if after := runCLI(t, env, "export", "--account", b); after.stdout != before.stdout {
+			t.Fatal("deleting one account changed another")
+		}
+		if _, err := db.mustOpenApp(t).Authenticate(context.Background(),
+			str(t, demoA["chatwoot"].(map[string]any), "api_access_token")); err == nil {
+			t.Fatal("a deleted account's token authenticates")
+		}
+	})
+}
+
+// countAccountRows counts the rows of an account in every table that has an
+// account_id column.
+func countAccountRows(t *testing.T, db database, account string) int {
+	t.Helper()
+	d := mustOpenSQL(t, db.dsn)
+	q := `SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = 'table' AND c.name = 'account_id'`
+	if db.engine() == "postgres" {
+		q = `SELECT table_name FROM information_schema.columns WHERE column_name = 'account_id' AND table_schema = current_schema()`
+	}
+	rows, err := d.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("found %d tables with account_id", len(tables))
+	}
+	total := 0
+	for _, tbl := range tables {
+		var n int
+		if err := d.QueryRow(`SELECT COUNT(*) FROM "` + tbl + `" WHERE account_id = ` + account).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			t.Logf("%s: %d rows", tbl, n)
+		}
+		total += n
+	}
+	return total
+}

@@ -204,3 +204,47 @@ func (ad *Admin) DeleteClient(ctx context.Context, accountID, id int64) error {
 		return deleteContact(ctx, tx, accountID, id, nil)
 	})
 }
+
+// DeleteToken revokes and removes a token.
+func (ad *Admin) DeleteToken(ctx context.Context, accountID, id int64) error {
+	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
+		if err := tx.DeleteAccessToken(ctx, accountID, id); err != nil {
+			return err
+		}
+		return emit(ctx, tx, nil, inbox.Event{AccountID: accountID, Type: inbox.EventAccessRevoked})
+	})
+	if err == nil {
+		ad.app.auth.forget(id)
+	}
+	return err
+}
+
+// DeleteApplication removes an OAuth application with its tokens.
+func (ad *Admin) DeleteApplication(ctx context.Context, accountID, id int64) error {
+	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {
+		if err := tx.DeleteApplication(ctx, accountID, id); err != nil {
+			return err
+		}
+		return emit(ctx, tx, nil, inbox.Event{AccountID: accountID, Type: inbox.EventAccessRevoked})
+	})
+	if err == nil {
+		ad.app.auth.forgetAccount(accountID)
+	}
+	return err
+}
+
+// DeleteInbox removes an inbox that has no conversations left.
+func (ad *Admin) DeleteInbox(ctx context.Context, accountID, id int64) error {
+	return ad.app.store.Update(ctx, func(tx inbox.Tx) error { return tx.DeleteInbox(ctx, accountID, id) })
+}
+
+// DeleteAccount removes an account and everything it holds: a tenant that
+// leaves (export it first). Its tokens stop working at once on this node and
+// within the authentication cache's lifetime (2 s) on the others.
+func (ad *Admin) DeleteAccount(ctx context.Context, id int64) error {
+	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error { return tx.DeleteAccount(ctx, id) })
+	if err == nil {
+		ad.app.auth.forgetAccount(id)
+	}
+	return err
+}
