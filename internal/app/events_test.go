@@ -238,7 +238,7 @@ func TestEvents(t *testing.T) {
 		before := e.lastEventID()
 		cl, err := e.app.CreateClient(e.asApp, &inbox.Client{Fullname: "Ines Guest"})
 		must(t, err)
-		_, err = e.app.UpdateClient(e.asApp, cl.ID, inbox.ClientUpdate{Fullname: ptr("Ines G.")})
+		_, err = e.app.UpdateClient(e.asApp, cl.ID, app.ClientChange{ClientUpdate: inbox.ClientUpdate{Fullname: ptr("Ines G.")}})
 		must(t, err)
 		q, err := e.app.CreateInquiry(e.asApp, &inbox.Inquiry{Firstname: "Ines"})
 		must(t, err)

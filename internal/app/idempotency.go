@@ -43,8 +43,9 @@ var errKeyBusy = errors.New("idempotency key in use by a concurrent request")
 
 // updateAs runs fn in a write transaction for a caller holding scope s: the
 // account the request addresses is checked first, fn gets a Loader for the
-// caller's visibility, and the request's Idempotency-Key, if any, is honoured
-// in the same transaction (see above).
+// caller's visibility, the request's Idempotency-Key, if any, is honoured
+// in the same transaction (see above), and so is the request's
+// precondition (WithPrecondition) before fn acts.
 func updateAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(*Loader, *inbox.Principal) (T, error)) (T, error) {
 	var out T
 	p, err := require(ctx, s)
@@ -68,6 +69,11 @@ func updateAs[T any](ctx context.Context, a *App, s inbox.Scope, fn func(*Loader
 			}
 			if claim != nil {
 				if replay, err = claimKey(ctx, tx, p.AccountID, claim.Key, hash); err != nil || replay != nil {
+					return err
+				}
+			}
+			if check := preconditionFrom(ctx); check != nil {
+				if err := check(l); err != nil {
 					return err
 				}
 			}

@@ -96,28 +96,11 @@ func (a *App) CreateClient(ctx context.Context, c *inbox.Client) (*inbox.Client,
 	})
 }
 
-// UpdateClient changes a client.
-func (a *App) UpdateClient(ctx context.Context, id int64, u inbox.ClientUpdate) (*inbox.Client, error) {
+// UpdateClient changes a client (BookingSync's client update; Chatwoot's
+// contact update is UpdateContact, the same change with the contact view).
+func (a *App) UpdateClient(ctx context.Context, id int64, ch ClientChange) (*inbox.Client, error) {
 	return updateAs(ctx, a, inbox.ScopeClientsWrite, func(l *Loader, p *inbox.Principal) (*inbox.Client, error) {
-		tx := l.tx
-		c, err := tx.FindClientByID(ctx, p.AccountID, id)
-		if err != nil {
-			return nil, err
-		}
-		next := *c
-		for _, f := range []struct{ dst, src *string }{{&next.Fullname, u.Fullname}, {&next.Firstname, u.Firstname},
-			{&next.Lastname, u.Lastname}, {&next.Email, u.Email}} {
-			if f.src != nil {
-				*f.dst = *f.src
-			}
-		}
-		if err := next.Validate(); err != nil {
-			return nil, err
-		}
-		if c, err = tx.UpdateClient(ctx, p.AccountID, id, u); err != nil {
-			return nil, err
-		}
-		return c, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventClientUpdated, SubjectID: c.ID})
+		return changeClient(ctx, l.tx, p, id, ch)
 	})
 }
 

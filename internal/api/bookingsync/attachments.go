@@ -23,7 +23,13 @@ func (a *API) listAttachments(w http.ResponseWriter, r *http.Request) { a.attach
 func (a *API) getAttachments(w http.ResponseWriter, r *http.Request) { a.attachments(w, r, true) }
 
 func (a *API) attachments(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*inbox.Attachment]{
+	list(a, w, r, byIDs, a.attachmentSpec(r))
+}
+
+// attachmentSpec describes the GET of attachments, also the stored record a write compares
+// read-only attributes with.
+func (a *API) attachmentSpec(r *http.Request) listSpec[*inbox.Attachment] {
+	return listSpec[*inbox.Attachment]{
 		scope: inbox.ScopeInboxRead, plural: "attachments",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Attachment, int, error) {
 			return l.Attachments(inbox.AttachmentFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -34,7 +40,7 @@ func (a *API) attachments(w http.ResponseWriter, r *http.Request, byIDs bool) {
 			return records(items, func(at *inbox.Attachment) object { return attachmentRecord(base, at) }),
 				templates(base, "attachments", attachmentRels...), nil
 		},
-	})
+	}
 }
 
 // decodeFile reads the file attribute: Base64, either as a data URI
@@ -146,10 +152,12 @@ func (a *API) updateAttachment(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := attachmentSchema.check(at, false); err != nil {
+	ro, err := attachmentSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.attachmentSpec(r), id, ro)
 	var errs fieldErrors
 	var name *string
 	if at.has("name") {

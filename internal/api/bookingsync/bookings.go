@@ -10,9 +10,12 @@ import (
 	"github.com/inboxd/inbox/internal/httpx"
 )
 
+// booked, which recorded production requests carry, is the older spelling
+// of a status: true is Booked, false (without a status) Tentative; with a
+// status it must agree (docs/bookingsync.md).
 var bookingSchema = schema{
-	create:   []string{"start_at", "end_at", "status", "reference", "client_id", "source_id"},
-	update:   []string{"start_at", "end_at", "status", "reference", "client_id", "source_id"},
+	create:   []string{"start_at", "end_at", "status", "reference", "client_id", "source_id", "booked"},
+	update:   []string{"start_at", "end_at", "status", "reference", "client_id", "source_id", "booked"},
 	readOnly: []string{"canceled_at"},
 }
 
@@ -23,8 +26,14 @@ func (a *API) getBookings(w http.ResponseWriter, r *http.Request) { a.bookings(w
 // bookings lists bookings; a token with only the public scope sees their
 // public fields and no links.
 func (a *API) bookings(w http.ResponseWriter, r *http.Request, byIDs bool) {
+	list(a, w, r, byIDs, a.bookingSpec(r))
+}
+
+// bookingSpec describes the GET of bookings, also the stored record a write
+// compares read-only attributes with.
+func (a *API) bookingSpec(r *http.Request) listSpec[*inbox.Booking] {
 	var last *app.BookingListing
-	list(a, w, r, byIDs, listSpec[*inbox.Booking]{
+	return listSpec[*inbox.Booking]{
 		scope: inbox.ScopePublic, plural: "bookings",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Booking, int, error) {
 			b, err := l.Bookings(inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -44,7 +53,7 @@ func (a *API) bookings(w http.ResponseWriter, r *http.Request, byIDs bool) {
 			}
 			return recs, templates(a.base(r), "bookings", bookingRels...), nil
 		},
-	})
+	}
 }
 
 // bookingAttrs decodes the writable booking attributes.
@@ -58,6 +67,18 @@ func bookingAttrs(at attrs, errs *fieldErrors) inbox.BookingUpdate {
 	}
 	if s, ok := at.String(errs, "status"); ok {
 		u.Status = &s
+	}
+	if booked, ok := at.Bool(errs, "booked"); ok {
+		want := inbox.BookingTentative
+		if booked {
+			want = inbox.BookingBooked
+		}
+		switch {
+		case u.Status == nil:
+			u.Status = &want
+		case booked != (*u.Status == inbox.BookingBooked):
+			errs.add(invalid("booked", "contradicts status"))
+		}
 	}
 	if at.has("reference") {
 		s, _ := at.String(errs, "reference")
@@ -136,10 +157,12 @@ func (a *API) updateBooking(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := bookingSchema.check(at, false); err != nil {
+	ro, err := bookingSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.bookingSpec(r), id, ro)
 	var errs fieldErrors
 	u := bookingAttrs(at, &errs)
 	if err := errs.err(); err != nil {

@@ -11,12 +11,16 @@ import (
 )
 
 // passport, vat_number and addresses are shown (empty) but inboxd keeps no
-// such data: sending them empty is accepted, sending a value is a 422.
+// such data: sending them empty is accepted, sending a value is a 422. city
+// and country_code, which recorded production requests carry, are kept in
+// the client's additional attributes (where Chatwoot shows a contact's city
+// and country code); they are not BookingSync client attributes, so client
+// records do not show them (docs/bookingsync.md).
 var clientSchema = schema{
 	create: []string{"fullname", "firstname", "lastname", "company", "notes", "preferred_locale", "emails", "phones",
-		"passport", "vat_number", "addresses"},
+		"passport", "vat_number", "addresses", "city", "country_code"},
 	update: []string{"fullname", "firstname", "lastname", "company", "notes", "preferred_locale", "emails", "phones",
-		"passport", "vat_number", "addresses"},
+		"passport", "vat_number", "addresses", "city", "country_code"},
 }
 
 func (a *API) listClients(w http.ResponseWriter, r *http.Request) { a.clients(w, r, false) }
@@ -24,7 +28,13 @@ func (a *API) listClients(w http.ResponseWriter, r *http.Request) { a.clients(w,
 func (a *API) getClients(w http.ResponseWriter, r *http.Request) { a.clients(w, r, true) }
 
 func (a *API) clients(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*inbox.Client]{
+	list(a, w, r, byIDs, a.clientSpec(r))
+}
+
+// clientSpec describes the GET of clients, also the stored record a write compares
+// read-only attributes with.
+func (a *API) clientSpec(r *http.Request) listSpec[*inbox.Client] {
+	return listSpec[*inbox.Client]{
 		scope: inbox.ScopeClientsRead, plural: "clients",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Client, int, error) {
 			return l.Clients(inbox.ClientFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -33,7 +43,7 @@ func (a *API) clients(w http.ResponseWriter, r *http.Request, byIDs bool) {
 		render: func(l *app.Loader, items []*inbox.Client) ([]object, object, error) {
 			return records(items, clientRecord), templates(a.base(r), "clients", clientRels...), nil
 		},
-	})
+	}
 }
 
 // contactValue reads the single entry of emails ([{label, email}]) or
@@ -69,8 +79,9 @@ func contactValue(at attrs, errs *fieldErrors, name, key string) (*string, bool)
 }
 
 // clientAttrs decodes the writable client attributes.
-func clientAttrs(at attrs, errs *fieldErrors) inbox.ClientUpdate {
-	u := inbox.ClientUpdate{}
+func clientAttrs(at attrs, errs *fieldErrors) app.ClientChange {
+	var ch app.ClientChange
+	u := &ch.ClientUpdate
 	for _, f := range []struct {
 		name string
 		dst  **string
@@ -94,7 +105,20 @@ func clientAttrs(at attrs, errs *fieldErrors) inbox.ClientUpdate {
 			errs.add(invalid("addresses", "is not supported"))
 		}
 	}
-	return u
+	for _, name := range []string{"city", "country_code"} {
+		if !at.has(name) {
+			continue
+		}
+		if ch.MergeAdditional == nil {
+			ch.MergeAdditional = inbox.Attributes{}
+		}
+		if s, ok := at.String(errs, name); ok && s != "" {
+			ch.MergeAdditional[name] = s
+		} else {
+			ch.MergeAdditional[name] = nil
+		}
+	}
+	return ch
 }
 
 func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
@@ -112,12 +136,13 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) {
 	if at.missing("fullname") && (at.missing("firstname") || at.missing("lastname")) {
 		errs = append(errs, inbox.FieldError("fullname", inbox.MsgBlank))
 	}
-	u := clientAttrs(at, &errs)
+	ch := clientAttrs(at, &errs)
 	if err := errs.err(); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	c := &inbox.Client{}
+	u := ch.ClientUpdate
+	c := &inbox.Client{AdditionalAttributes: ch.MergeAdditional}
 	for _, f := range []struct {
 		dst *string
 		src *string
@@ -149,13 +174,13 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var errs fieldErrors
-	u := clientAttrs(at, &errs)
+	ch := clientAttrs(at, &errs)
 	if err := errs.err(); err != nil {
 		a.writeError(w, r, err)
 		return
 	}
 	reply(a, w, r, func(ctx context.Context) (*inbox.Client, error) {
-		return a.app.UpdateClient(ctx, id, u)
+		return a.app.UpdateClient(ctx, id, ch)
 	}, recordResponse(a, r, false, "/clients", "clients", templates(a.base(r), "clients", clientRels...),
 		func(c *inbox.Client) int64 { return c.ID }, clientRecord))
 }

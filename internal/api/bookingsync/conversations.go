@@ -28,7 +28,13 @@ func (a *API) getConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) conversations(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*app.ConversationView]{
+	list(a, w, r, byIDs, a.conversationSpec(r))
+}
+
+// conversationSpec describes the GET of conversations, also the stored record a write compares
+// read-only attributes with.
+func (a *API) conversationSpec(r *http.Request) listSpec[*app.ConversationView] {
+	return listSpec[*app.ConversationView]{
 		scope: inbox.ScopeInboxRead, resource: inbox.ResourceConversations, plural: "conversations",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*app.ConversationView, int, error) {
 			page, err := l.Conversations(app.ConversationQuery{Filter: inbox.ConversationFilter{IDs: ids,
@@ -42,7 +48,7 @@ func (a *API) conversations(w http.ResponseWriter, r *http.Request, byIDs bool) 
 		render: func(l *app.Loader, items []*app.ConversationView) ([]object, object, error) {
 			return records(items, conversationRecord), templates(a.base(r), "conversations", conversationRels...), nil
 		},
-	})
+	}
 }
 
 // conversationResponse renders a write's answer: the conversation as it is
@@ -104,10 +110,12 @@ func (a *API) updateConversation(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := conversationSchema.check(at, false); err != nil {
+	ro, err := conversationSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.conversationSpec(r), id, ro)
 	var errs fieldErrors
 	ch := app.ConversationChange{}
 	if at.has("assignee_id") {

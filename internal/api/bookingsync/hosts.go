@@ -21,7 +21,13 @@ func (a *API) listHosts(w http.ResponseWriter, r *http.Request) { a.hosts(w, r, 
 func (a *API) getHosts(w http.ResponseWriter, r *http.Request) { a.hosts(w, r, true) }
 
 func (a *API) hosts(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*app.HostView]{
+	list(a, w, r, byIDs, a.hostSpec(r))
+}
+
+// hostSpec describes the GET of hosts, also the stored record a write compares
+// read-only attributes with.
+func (a *API) hostSpec(r *http.Request) listSpec[*app.HostView] {
+	return listSpec[*app.HostView]{
 		scope: inbox.ScopeInboxRead, plural: "hosts",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*app.HostView, int, error) {
 			return l.Hosts(inbox.HostFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -30,7 +36,7 @@ func (a *API) hosts(w http.ResponseWriter, r *http.Request, byIDs bool) {
 		render: func(l *app.Loader, items []*app.HostView) ([]object, object, error) {
 			return records(items, hostViewRecord), templates(a.base(r), "hosts", hostRels...), nil
 		},
-	})
+	}
 }
 
 func hostViewRecord(h *app.HostView) object { return hostRecord(h.Host, h.ParticipantIDs) }
@@ -100,10 +106,12 @@ func (a *API) updateHost(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := hostSchema.check(at, false); err != nil {
+	ro, err := hostSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.hostSpec(r), id, ro)
 	var errs fieldErrors
 	at.notBlank(&errs, "firstname", "lastname")
 	u := hostAttrs(at, &errs)

@@ -3,6 +3,7 @@ package bookingsync
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
@@ -21,7 +22,13 @@ func (a *API) listInquiries(w http.ResponseWriter, r *http.Request) { a.inquirie
 func (a *API) getInquiries(w http.ResponseWriter, r *http.Request) { a.inquiries(w, r, true) }
 
 func (a *API) inquiries(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*inbox.Inquiry]{
+	list(a, w, r, byIDs, a.inquirySpec(r))
+}
+
+// inquirySpec describes the GET of inquiries, also the stored record a write compares
+// read-only attributes with.
+func (a *API) inquirySpec(r *http.Request) listSpec[*inbox.Inquiry] {
+	return listSpec[*inbox.Inquiry]{
 		scope: inbox.ScopeInquiriesRead, plural: "inquiries",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Inquiry, int, error) {
 			return l.Inquiries(inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -30,7 +37,7 @@ func (a *API) inquiries(w http.ResponseWriter, r *http.Request, byIDs bool) {
 		render: func(l *app.Loader, items []*inbox.Inquiry) ([]object, object, error) {
 			return records(items, inquiryRecord), templates(a.base(r), "inquiries", inquiryRels...), nil
 		},
-	})
+	}
 }
 
 // inquiryAttrs decodes the writable inquiry attributes common to create and
@@ -74,7 +81,19 @@ func inquiryAttrs(at attrs, errs *fieldErrors) inbox.InquiryUpdate {
 	return u
 }
 
+// createInquiry serves POST /inquiries and POST /rentals/{rental_id}/inquiries
+// (the ruby gem's create_inquiry), where the path names the rental: a
+// rental_id in the body must then be the same.
 func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) {
+	var pathRental *int64
+	if s := r.PathValue("rental_id"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			a.notFound(w, r)
+			return
+		}
+		pathRental = &n
+	}
 	at, err := readRecord(r, "inquiries")
 	if err != nil {
 		a.writeError(w, r, err)
@@ -89,6 +108,12 @@ func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) {
 	q := &inbox.Inquiry{}
 	if id, ok := at.ID(&errs, "rental_id"); ok {
 		q.RentalID = &id
+		if pathRental != nil && id != *pathRental {
+			errs.add(invalid("rental_id", "does not match the rental of the path"))
+		}
+	}
+	if pathRental != nil {
+		q.RentalID = pathRental
 	}
 	if id, ok := at.ID(&errs, "source_id"); ok {
 		q.SourceID = &id
@@ -138,10 +163,12 @@ func (a *API) updateInquiry(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := inquirySchema.check(at, false); err != nil {
+	ro, err := inquirySchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.inquirySpec(r), id, ro)
 	var errs fieldErrors
 	u := inquiryAttrs(at, &errs)
 	if err := errs.err(); err != nil {

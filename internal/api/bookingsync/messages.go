@@ -25,7 +25,13 @@ func (a *API) getMessages(w http.ResponseWriter, r *http.Request) { a.messages(w
 
 // messages lists messages; BookingSync never shows activity lines.
 func (a *API) messages(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*inbox.Message]{
+	list(a, w, r, byIDs, a.messageSpec(r))
+}
+
+// messageSpec describes the GET of messages, also the stored record a write compares
+// read-only attributes with.
+func (a *API) messageSpec(r *http.Request) listSpec[*inbox.Message] {
+	return listSpec[*inbox.Message]{
 		scope: inbox.ScopeInboxRead, resource: inbox.ResourceMessages, plural: "messages",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Message, int, error) {
 			return l.Messages(inbox.MessageFilter{IDs: ids, UpdatedSince: q.since, ExcludeActivity: true, Page: pg})
@@ -34,7 +40,7 @@ func (a *API) messages(w http.ResponseWriter, r *http.Request, byIDs bool) {
 		render: func(l *app.Loader, items []*inbox.Message) ([]object, object, error) {
 			return records(items, messageRecord), templates(a.base(r), "messages", messageRels...), nil
 		},
-	})
+	}
 }
 
 // messageResponse renders a write's answer: the message as it is now (201
@@ -102,10 +108,12 @@ func (a *API) updateMessage(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := messageSchema.check(at, false); err != nil {
+	ro, err := messageSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.messageSpec(r), id, ro)
 	var errs fieldErrors
 	ch := app.MessageChange{HideActivity: true}
 	// Required attributes may be changed but not emptied.

@@ -21,7 +21,13 @@ func (a *API) listParticipants(w http.ResponseWriter, r *http.Request) { a.parti
 func (a *API) getParticipants(w http.ResponseWriter, r *http.Request) { a.participants(w, r, true) }
 
 func (a *API) participants(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*inbox.Participant]{
+	list(a, w, r, byIDs, a.participantSpec(r))
+}
+
+// participantSpec describes the GET of participants, also the stored record a write compares
+// read-only attributes with.
+func (a *API) participantSpec(r *http.Request) listSpec[*inbox.Participant] {
+	return listSpec[*inbox.Participant]{
 		scope: inbox.ScopeInboxRead, resource: inbox.ResourceParticipants, plural: "participants",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Participant, int, error) {
 			return l.Participants(inbox.ParticipantFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -30,7 +36,7 @@ func (a *API) participants(w http.ResponseWriter, r *http.Request, byIDs bool) {
 		render: func(l *app.Loader, items []*inbox.Participant) ([]object, object, error) {
 			return records(items, participantRecord), participantTemplates(a.base(r)), nil
 		},
-	})
+	}
 }
 
 // participantResponse renders a write's answer: the participant as it is
@@ -91,10 +97,12 @@ func (a *API) updateParticipant(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := participantSchema.check(at, false); err != nil {
+	ro, err := participantSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.participantSpec(r), id, ro)
 	var errs fieldErrors
 	var read *bool
 	if at.has("read") {

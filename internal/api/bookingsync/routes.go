@@ -68,6 +68,7 @@ func (a *API) Register(mux httpx.Router) {
 	mux.Handle("GET "+v3+"/inquiries", a.scope(inbox.ScopeInquiriesRead, a.listInquiries))
 	mux.Handle("GET "+v3+"/inquiries/{ids}", a.scope(inbox.ScopeInquiriesRead, a.getInquiries))
 	mux.Handle("POST "+v3+"/inquiries", a.scope(inbox.ScopeInquiriesWriteOwned, a.createInquiry))
+	mux.Handle("POST "+v3+"/rentals/{rental_id}/inquiries", a.scope(inbox.ScopeInquiriesWriteOwned, a.createInquiry))
 
 	// Anything else under /api/v3 is an unknown route: a BookingSync 404
 	// (after authentication, as production answers).

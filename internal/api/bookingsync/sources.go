@@ -19,7 +19,13 @@ func (a *API) listSources(w http.ResponseWriter, r *http.Request) { a.sources(w,
 func (a *API) getSources(w http.ResponseWriter, r *http.Request) { a.sources(w, r, true) }
 
 func (a *API) sources(w http.ResponseWriter, r *http.Request, byIDs bool) {
-	list(a, w, r, byIDs, listSpec[*inbox.Source]{
+	list(a, w, r, byIDs, a.sourceSpec(r))
+}
+
+// sourceSpec describes the GET of sources, also the stored record a write compares
+// read-only attributes with.
+func (a *API) sourceSpec(r *http.Request) listSpec[*inbox.Source] {
+	return listSpec[*inbox.Source]{
 		scope: inbox.ScopeBookingsRead, plural: "sources",
 		fetch: func(l *app.Loader, q listQuery, ids []int64, pg inbox.Page) ([]*inbox.Source, int, error) {
 			return l.Sources(inbox.ListFilter{IDs: ids, UpdatedSince: q.since, Page: pg})
@@ -28,7 +34,7 @@ func (a *API) sources(w http.ResponseWriter, r *http.Request, byIDs bool) {
 		render: func(l *app.Loader, items []*inbox.Source) ([]object, object, error) {
 			return records(items, sourceRecord), templates(a.base(r), "sources", sourceRels...), nil
 		},
-	})
+	}
 }
 
 func sourceAttrs(at attrs, errs *fieldErrors) inbox.SourceUpdate {
@@ -81,10 +87,12 @@ func (a *API) updateSource(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if err := sourceSchema.check(at, false); err != nil {
+	ro, err := sourceSchema.checkUpdate(at)
+	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
+	r = guardReadOnly(r, a.sourceSpec(r), id, ro)
 	var errs fieldErrors
 	u := sourceAttrs(at, &errs)
 	if err := errs.err(); err != nil {

@@ -148,6 +148,7 @@ var (
 // with the variable {participants.member.id}.
 func participantTemplates(base string) object {
 	return object{
+		{"participants.account", base + "/api/v3/accounts/{participants.account}"},
 		{"participants.conversation", base + "/api/v3/inbox/conversations/{participants.conversation}"},
 		{"participants.client", base + "/api/v3/clients/{participants.member.id}"},
 		{"participants.host", base + "/api/v3/hosts/{participants.member.id}"},
@@ -191,6 +192,7 @@ func conversationRecord(v *app.ConversationView) object {
 func participantRecord(p *inbox.Participant) object {
 	return object{
 		{"links", object{
+			{"account", p.AccountID},
 			{"conversation", p.ConversationID},
 			{"member", object{{"id", p.MemberID}, {"type", p.MemberType}}},
 		}},
@@ -362,7 +364,7 @@ func inquiryRecord(q *inbox.Inquiry) object {
 		{"firstname", str(q.Firstname)},
 		{"id", q.ID},
 		{"lastname", str(q.Lastname)},
-		{"locked", q.Locked},
+		{"locked", str(q.Locked)},
 		{"message", str(q.Message)},
 		{"phone", str(q.Phone)},
 		{"start_at", tmp(q.StartAt)},

@@ -317,6 +317,10 @@ func requests(f *fixture) map[string]func() request {
 		must(f.t, err)
 		return request{path: "/api/v3/bookings/" + id(bk.ID), scope: inbox.ScopeBookingsWriteOwned, status: 204}
 	})
+	bs("POST /api/v3/rentals/{rental_id}/inquiries", func() request {
+		return request{path: "/api/v3/rentals/7/inquiries", scope: inbox.ScopeInquiriesWriteOwned, status: 201,
+			body: wrap("inquiries", map[string]any{"firstname": "Rita"})}
+	})
 	bs("POST /api/v3/inquiries", func() request {
 		return request{path: "/api/v3/inquiries", scope: inbox.ScopeInquiriesWriteOwned, status: 201,
 			body: wrap("inquiries", map[string]any{"firstname": "Ivo"})}
