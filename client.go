@@ -74,6 +74,8 @@ type ClientUpdate struct {
 	// AdditionalAttributes and CustomAttributes replace the whole object.
 	AdditionalAttributes *Attributes
 	CustomAttributes     *Attributes
+	// LastActivityAt is when the client last wrote.
+	LastActivityAt *time.Time
 }
 
 // ClientFilter selects clients of one account. Zero fields do not filter.

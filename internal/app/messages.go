@@ -248,6 +248,10 @@ func (a *App) afterMessage(ctx context.Context, tx inbox.Tx, p *inbox.Principal,
 		if c.WaitingSince == nil {
 			u.WaitingSince = ptr(&now)
 		}
+		// The client was last active now (Chatwoot's contact last_activity_at).
+		if _, err := tx.UpdateClient(ctx, p.AccountID, sender.MemberID, inbox.ClientUpdate{LastActivityAt: &at}); err != nil {
+			return err
+		}
 		if c.Status == inbox.StatusResolved || c.Status == inbox.StatusSnoozed {
 			blocked := false
 			if c.ClientID != nil {

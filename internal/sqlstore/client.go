@@ -162,7 +162,14 @@ func (tx *Tx) UpdateClient(ctx context.Context, accountID, id int64, u inbox.Cli
 	if u.CustomAttributes != nil {
 		s.set("custom_attributes", jsonText(*u.CustomAttributes))
 	}
-	s.set("updated_at", ts(tx.now))
+	// Activity alone is not a change of the client: updated_at stays, so
+	// BookingSync's updated_since does not return every client that wrote.
+	if len(s.cols) > 0 || u.LastActivityAt == nil {
+		s.set("updated_at", ts(tx.now))
+	}
+	if u.LastActivityAt != nil {
+		s.set("last_activity_at", ts(*u.LastActivityAt))
+	}
 	res, err := tx.exec(ctx, `UPDATE clients SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
 	if err := affected(res, err, "Client"); err != nil {
 		return nil, err

@@ -41,7 +41,7 @@ func (tx *Tx) CreateLabel(ctx context.Context, l *inbox.Label) error {
 		) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		l.AccountID, l.Title, l.Description, l.Color, l.ShowOnSidebar, ts(tx.now), ts(tx.now))
 	l.ID = id
-	return err
+	return normalize(err) // a taken title is ECONFLICT inside the transaction
 }
 
 // FindLabelByID returns one label of the account.
@@ -79,7 +79,7 @@ func (tx *Tx) UpdateLabel(ctx context.Context, accountID, id int64, u inbox.Labe
 	}
 	s.set("updated_at", ts(tx.now))
 	res, err := tx.exec(ctx, `UPDATE labels SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
-	if err := affected(res, err, "Label"); err != nil {
+	if err := affected(res, normalize(err), "Label"); err != nil {
 		return nil, err
 	}
 	if u.Title != nil && *u.Title != old.Title {
@@ -148,7 +148,7 @@ func (tx *Tx) CreateCannedResponse(ctx context.Context, c *inbox.CannedResponse)
 		) VALUES (?, ?, ?, ?, ?)`,
 		c.AccountID, c.ShortCode, c.Content, ts(tx.now), ts(tx.now))
 	c.ID = id
-	return err
+	return normalize(err) // a taken short code is ECONFLICT inside the transaction
 }
 
 // FindCannedResponseByID returns one canned response of the account.
@@ -185,7 +185,7 @@ func (tx *Tx) UpdateCannedResponse(ctx context.Context, accountID, id int64, u i
 	}
 	s.set("updated_at", ts(tx.now))
 	res, err := tx.exec(ctx, `UPDATE canned_responses SET `+s.sql()+` WHERE account_id = ? AND id = ?`, append(s.args, accountID, id)...)
-	if err := affected(res, err, "Canned response"); err != nil {
+	if err := affected(res, normalize(err), "Canned response"); err != nil {
 		return nil, err
 	}
 	return tx.FindCannedResponseByID(ctx, accountID, id)

@@ -157,9 +157,9 @@ type inboxObject struct {
 	MessagingServiceSID        *string          `json:"messaging_service_sid"`
 	PhoneNumber                *string          `json:"phone_number"`
 	// API channels only (webhook_url null when none is set).
-	WebhookURL           json.RawMessage  `json:"webhook_url,omitempty"`
-	AdditionalAttributes inbox.Attributes `json:"additional_attributes,omitempty"`
-	Provider             *string          `json:"provider"`
+	WebhookURL           json.RawMessage   `json:"webhook_url,omitempty"`
+	AdditionalAttributes *inbox.Attributes `json:"additional_attributes,omitempty"`
+	Provider             *string           `json:"provider"`
 }
 
 func inboxFrom(b *inbox.Inbox) *inboxObject {
@@ -168,7 +168,7 @@ func inboxFrom(b *inbox.Inbox) *inboxObject {
 		AllowMessagesAfterResolved: true, SenderNameType: "friendly"}
 	if o.ChannelType == "Channel::Api" {
 		o.WebhookURL, _ = json.Marshal(nullString(b.WebhookURL))
-		o.AdditionalAttributes = inbox.Attributes{}
+		o.AdditionalAttributes = &inbox.Attributes{}
 	}
 	return o
 }
