@@ -111,15 +111,7 @@ func TestAuth(t *testing.T) {
 	})
 
 	t.Run("ErrApplicationToken", func(t *testing.T) {
-		application := &inbox.Application{AccountID: e.account.ID, Name: "PMS", Scopes: inbox.Scopes{inbox.ScopeInboxWrite}}
-		if _, err := app.NewAdmin(e.app).CreateApplication(ctx, application); err != nil {
-			t.Fatal(err)
-		}
-		grant, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, &application.ID, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantBody(t, e.request("GET", e.path("/conversations"), grant.AccessToken, nil), cases["invalid_token"])
+		wantBody(t, e.request("GET", e.path("/conversations"), e.applicationToken(), nil), cases["invalid_token"])
 	})
 
 	t.Run("HeaderForms", func(t *testing.T) {

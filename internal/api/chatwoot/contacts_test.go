@@ -8,6 +8,7 @@ import (
 	"time"
 
 	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 )
 
 // foreign is another account's administrator.
@@ -16,6 +17,45 @@ func (e *env) foreign() string {
 	acc := e.mustAccount(fmt.Sprintf("Other %d", time.Now().UnixNano()), inbox.AccountTrial)
 	_, tok := mustHostIn(e.t, e.app, acc.ID, "Mal", "Lory", "mal@other.example", inbox.RoleAdministrator)
 	return tok
+}
+
+// refusal is a request a test expects refused: its status and the field
+// its first error names.
+type refusal struct {
+	name   string
+	token  string
+	body   any
+	status int
+	field  string
+}
+
+// wantRefused sends each refusal to method path and checks its status and
+// field.
+func (e *env) wantRefused(t *testing.T, method, path string, cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		res := e.request(method, path, tc.token, tc.body)
+		if res.status != tc.status {
+			t.Errorf("%s: status %d, want %d; body %s", tc.name, res.status, tc.status, res.body)
+		} else if got := get(t, res.obj(t), "errors", 0, "field"); got != tc.field {
+			t.Errorf("%s: field %v, want %v; body %s", tc.name, got, tc.field, res.body)
+		}
+	}
+}
+
+// applicationToken is a token of an application of the env's account (not
+// a person's).
+func (e *env) applicationToken() string {
+	e.t.Helper()
+	application := &inbox.Application{AccountID: e.account.ID, Name: "PMS", Scopes: inbox.Scopes{inbox.ScopeInboxWrite}}
+	if _, err := app.NewAdmin(e.app).CreateApplication(ctx, application); err != nil {
+		e.t.Fatal(err)
+	}
+	grant, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, &application.ID, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return grant.AccessToken
 }
 
 // clientCount counts the clients of the env's account in the store.

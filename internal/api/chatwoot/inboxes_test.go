@@ -36,27 +36,14 @@ func TestInboxes(t *testing.T) {
 
 	t.Run("ErrCreate", func(t *testing.T) {
 		count := len(e.mustInboxes())
-		for _, tc := range []struct {
-			name  string
-			token string
-			body  map[string]any
-			want  int
-			field string
-		}{
+		e.wantRefused(t, "POST", e.path("/inboxes"), []refusal{
 			{"Agent", e.agentTk, map[string]any{"name": "X", "channel": map[string]any{"type": "api"}}, 401, "conversation_id"},
 			{"NoName", e.adminTk, map[string]any{"channel": map[string]any{"type": "api"}}, 422, "name"},
 			{"OtherChannel", e.adminTk, map[string]any{"name": "X", "channel": map[string]any{"type": "web_widget"}}, 422, "channel"},
 			{"ChannelNotObject", e.adminTk, map[string]any{"name": "X", "channel": "api"}, 422, "channel"},
 			{"BadWebhook", e.adminTk, map[string]any{"name": "X", "channel": map[string]any{"type": "api", "webhook_url": "ftp://x"}}, 422, "webhook_url"},
 			{"ForeignAccount", foreign, map[string]any{"name": "X"}, 401, "account_id"},
-		} {
-			res := e.request("POST", e.path("/inboxes"), tc.token, tc.body)
-			if res.status != tc.want {
-				t.Errorf("%s: status=%d, want %d; body %s", tc.name, res.status, tc.want, res.body)
-			} else if got := get(t, res.obj(t), "errors", 0, "field"); got != tc.field {
-				t.Errorf("%s: field=%v, want %v", tc.name, got, tc.field)
-			}
-		}
+		})
 		if n := len(e.mustInboxes()); n != count {
 			t.Fatalf("inboxes %d → %d: a refused create wrote one", count, n)
 		}
@@ -171,13 +158,7 @@ func TestAgents(t *testing.T) {
 		t.Fatalf("created %s", res.body)
 	}
 
-	for _, tc := range []struct {
-		name   string
-		token  string
-		body   map[string]any
-		status int
-		field  string
-	}{
+	e.wantRefused(t, "POST", path, []refusal{
 		{"Agent", e.agentTk, map[string]any{"name": "X Y", "email": "x@example.com"}, 401, "conversation_id"},
 		{"EmailTaken", e.adminTk, map[string]any{"name": "X Y", "email": "BEA@example.com"}, 422, "email"},
 		{"NoEmail", e.adminTk, map[string]any{"name": "X Y"}, 422, "email"},
@@ -185,14 +166,7 @@ func TestAgents(t *testing.T) {
 		{"BadRole", e.adminTk, map[string]any{"name": "X Y", "email": "x@example.com", "role": "owner"}, 422, "role"},
 		{"BadAvailability", e.adminTk, map[string]any{"name": "X Y", "email": "x@example.com", "availability": "away"}, 422, "availability_status"},
 		{"Foreign", foreign, map[string]any{"name": "X Y", "email": "x@example.com"}, 401, "account_id"},
-	} {
-		res := e.request("POST", path, tc.token, tc.body)
-		if res.status != tc.status {
-			t.Errorf("%s: status %d, want %d; body %s", tc.name, res.status, tc.status, res.body)
-		} else if got := get(t, res.obj(t), "errors", 0, "field"); got != tc.field {
-			t.Errorf("%s: field %v, want %v", tc.name, got, tc.field)
-		}
-	}
+	})
 	if n := len(e.must("GET", path, e.adminTk, nil).json(t).([]any)); n != 3 {
 		t.Fatalf("%d agents after refused creates, want 3", n)
 	}

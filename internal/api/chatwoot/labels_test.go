@@ -36,13 +36,7 @@ func TestAccountLabels(t *testing.T) {
 		t.Fatalf("agent lists %s", got)
 	}
 
-	for _, tc := range []struct {
-		name   string
-		token  string
-		body   any
-		status int
-		field  string
-	}{
+	e.wantRefused(t, "POST", path, []refusal{
 		{"Agent", e.agentTk, map[string]any{"title": "x"}, 401, "conversation_id"},
 		{"Foreign", foreign, map[string]any{"title": "x"}, 401, "account_id"},
 		{"Blank", e.adminTk, map[string]any{"title": " "}, 422, "title"},
@@ -51,14 +45,7 @@ func TestAccountLabels(t *testing.T) {
 		{"Color", e.adminTk, map[string]any{"title": "x", "color": "red"}, 422, "color"},
 		{"TitleNotString", e.adminTk, map[string]any{"title": map[string]any{"x": 1}}, 422, "title"},
 		{"SidebarNotBool", e.adminTk, map[string]any{"title": "x", "show_on_sidebar": "maybe"}, 422, "show_on_sidebar"},
-	} {
-		res := e.request("POST", path, tc.token, tc.body)
-		if res.status != tc.status {
-			t.Errorf("%s: status %d, want %d; body %s", tc.name, res.status, tc.status, res.body)
-		} else if got := get(t, res.obj(t), "errors", 0, "field"); got != tc.field {
-			t.Errorf("%s: field %v, want %v; body %s", tc.name, got, tc.field, res.body)
-		}
-	}
+	})
 	if got := list(e.adminTk); got != "[late-checkout vip]" {
 		t.Fatalf("after refused creates: %s", got)
 	}
@@ -146,26 +133,13 @@ func TestCannedResponses(t *testing.T) {
 		t.Fatalf("search=nothing: %s", got)
 	}
 
-	for _, tc := range []struct {
-		name   string
-		token  string
-		body   any
-		status int
-		field  string
-	}{
+	e.wantRefused(t, "POST", path, []refusal{
 		{"Foreign", foreign, map[string]any{"short_code": "x", "content": "y"}, 401, "account_id"},
 		{"NoCode", e.adminTk, map[string]any{"content": "y"}, 422, "short_code"},
 		{"NoContent", e.adminTk, map[string]any{"short_code": "x"}, 422, "content"},
 		{"Taken", e.adminTk, map[string]any{"short_code": "wifi", "content": "y"}, 422, "short_code"},
 		{"NotString", e.adminTk, map[string]any{"short_code": map[string]any{"x": 1}, "content": "y"}, 422, "short_code"},
-	} {
-		res := e.request("POST", path, tc.token, tc.body)
-		if res.status != tc.status {
-			t.Errorf("%s: status %d, want %d; body %s", tc.name, res.status, tc.status, res.body)
-		} else if got := get(t, res.obj(t), "errors", 0, "field"); got != tc.field {
-			t.Errorf("%s: field %v, want %v", tc.name, got, tc.field)
-		}
-	}
+	})
 	if got := codes(""); got != "[wifi checkout parking]" {
 		t.Fatalf("after refused creates: %s", got)
 	}

@@ -1,11 +1,6 @@
 package chatwoot_test
 
-import (
-	"testing"
-
-	inbox "github.com/inboxd/inbox"
-	"github.com/inboxd/inbox/internal/app"
-)
+import "testing"
 
 func TestProfile(t *testing.T) {
 	t.Parallel()
@@ -55,15 +50,7 @@ func TestProfile(t *testing.T) {
 	// Only a person has a profile: no token, a bad one, an application's.
 	wantError(t, e.request("GET", path, "", nil), 401, "unauthorized", "")
 	wantError(t, e.request("GET", path, "not-a-token", nil), 401, "unauthorized", "Invalid Access Token")
-	application := &inbox.Application{AccountID: e.account.ID, Name: "PMS", Scopes: inbox.Scopes{inbox.ScopeInboxWrite}}
-	if _, err := app.NewAdmin(e.app).CreateApplication(ctx, application); err != nil {
-		t.Fatal(err)
-	}
-	grant, err := app.NewAdmin(e.app).CreateToken(ctx, e.account.ID, inbox.Scopes{inbox.ScopeInboxWrite}, &application.ID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantError(t, e.request("GET", path, grant.AccessToken, nil), 401, "unauthorized", "Invalid Access Token")
+	wantError(t, e.request("GET", path, e.applicationToken(), nil), 401, "unauthorized", "Invalid Access Token")
 	// A removed agent has none either.
 	e.must("DELETE", e.path("/agents/%d", e.agent.ID), e.adminTk, nil)
 	wantError(t, e.request("GET", path, e.agentTk, nil), 401, "unauthorized", "Invalid Access Token")
