@@ -95,7 +95,13 @@ func (c *child) stop() {
 }
 
 // peakRSSMB reads the child's high-water resident set size.
-func (c *child) peakRSSMB() float64 {
+func (c *child) peakRSSMB() float64 { return c.status("VmHWM:") }
+
+// rssMB reads the child's resident set size now.
+func (c *child) rssMB() float64 { return c.status("VmRSS:") }
+
+// status reads a size in kB from the child's /proc status, in MB.
+func (c *child) status(field string) float64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
 	if err != nil {
 		return 0
@@ -103,7 +109,7 @@ func (c *child) peakRSSMB() float64 {
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		if strings.HasPrefix(s.Text(), "VmHWM:") {
+		if strings.HasPrefix(s.Text(), field) {
 			fields := strings.Fields(s.Text())
 			kb, _ := strconv.ParseFloat(fields[1], 64)
 			return kb / 1024

@@ -44,14 +44,15 @@ type result struct {
 }
 
 type report struct {
-	Engine      string         `json:"engine"`
-	Scale       float64        `json:"scale"`
-	Duration    string         `json:"duration"`
-	Connections int            `json:"connections"`
-	Started     string         `json:"started"`
-	Dataset     map[string]int `json:"dataset"`
-	PeakRSSMB   float64        `json:"server_peak_rss_mb"`
-	Results     []result       `json:"results"`
+	Engine      string           `json:"engine"`
+	Scale       float64          `json:"scale"`
+	Duration    string           `json:"duration"`
+	Connections int              `json:"connections"`
+	Started     string           `json:"started"`
+	Dataset     map[string]int   `json:"dataset"`
+	PeakRSSMB   float64          `json:"server_peak_rss_mb"`
+	Results     []result         `json:"results"`
+	Realtime    []realtimeResult `json:"realtime,omitempty"`
 }
 
 func (r *report) print(w io.Writer) {
@@ -60,6 +61,7 @@ func (r *report) print(w io.Writer) {
 	for _, x := range r.Results {
 		fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8d %10.0f %7.3f %7d\n", x.Name, x.RPS, x.P50ms, x.P99ms, x.BodyBytes, x.BareRPS, x.Ratio, x.Errors)
 	}
+	printRealtime(w, r.Realtime)
 	fmt.Fprintf(w, "\nserver peak RSS: %.0f MB\n", r.PeakRSSMB)
 }
 

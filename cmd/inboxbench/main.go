@@ -116,6 +116,8 @@ func run(ctx context.Context, args []string) error {
 		"INBOXD_DATA_DIR":     filepath.Join(o.workDir, "data"),
 		"INBOXD_RATE_LIMIT":   "1000000000",
 		"INBOXD_LOG_LEVEL":    "error",
+		// RT3 holds 5,000 connections: no cap but the open-file limit.
+		"INBOXD_MAX_CONNS": "0",
 	}
 	if o.pprofDir != "" {
 		if o.debugAddr, err = freeAddr(); err != nil {
@@ -142,6 +144,13 @@ func run(ctx context.Context, args []string) error {
 		Started: time.Now().UTC().Format(time.RFC3339)}
 	rep.Results, err = runScenarios(ctx, o, ds, srv.url, bare.url)
 	if err != nil {
+		return err
+	}
+	var second func() (*child, error)
+	if engine == "postgres" {
+		second = func() (*child, error) { return startChild(ctx, bin, []string{"serve"}, env) }
+	}
+	if rep.Realtime, err = runRealtime(ctx, o, ds, srv, second); err != nil {
 		return err
 	}
 	rep.PeakRSSMB = srv.peakRSSMB()

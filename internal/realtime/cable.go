@@ -65,7 +65,6 @@ func (h *Hub) serveCable(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "This server has too many connections; try again later.", http.StatusServiceUnavailable)
 		return
 	}
-	defer h.close(c)
 	// The server's read and write timeouts are for requests; a WebSocket
 	// lives on after its upgrade.
 	rc := http.NewResponseController(w)
@@ -83,29 +82,49 @@ func (h *Hub) serveCable(w http.ResponseWriter, r *http.Request) {
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
+		h.close(c)
 		return // Accept answered the client
 	}
-	defer metrics.RealtimeConnected("cable")()
 	c.ws = ws
 	c.ext = ws.Subprotocol() == protocolV1Ext
 	ws.SetReadLimit(maxCommandBytes)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	defer c.closeNow()
 	if !h.track(c) {
 		c.disconnect(reasonServerRestart, true)
+		h.close(c)
 		return
 	}
-	defer c.unsubscribeAll()
+	// The connection outlives this handler on a goroutine of its own: the
+	// handler's goroutine grew its stack serving the request, and a
+	// goroutine keeps its stack, which would cost every idle connection
+	// tens of kilobytes.
+	go c.read()
+}
 
+// read reads the client's commands until the connection closes.
+func (c *cableConn) read() {
+	defer metrics.RealtimeConnected("cable")()
+	defer c.hub.close(c)
+	defer c.closeNow()
+	defer c.unsubscribeAll()
 	c.send([]byte(`{"type":"welcome"}`))
 	for {
-		typ, data, err := ws.Read(c.ctx)
+		typ, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			return
 		}
-		if typ == websocket.MessageText {
-			c.handle(data)
+		if typ != websocket.MessageText {
+			continue
 		}
+		// Commands read the database and render JSON, which needs a deep
+		// stack: they run on a goroutine that ends with them, so that the
+		// reader's stays small.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.handle(data)
+		}()
+		<-done
 	}
 }
 
