@@ -166,7 +166,9 @@ func TestCableLimits(t *testing.T) {
 	})
 
 	t.Run("SlowConsumerIsDisconnected", func(t *testing.T) {
-		e := newEnv(t, realtime.Limits{QueueFrames: 32, QueueBytes: 256 << 10, WriteTimeout: 200 * time.Millisecond})
+		// Far more than one batch of the tail fits in the queue; far less
+		// than what is posted fits in the queue and both sockets.
+		e := newEnv(t, realtime.Limits{QueueFrames: 64, QueueBytes: 1 << 20, WriteTimeout: 200 * time.Millisecond}, smallSendBuffers)
 		slow, fast := e.dialSmall("actioncable-v1-json"), e.dial("actioncable-v1-json")
 		slow.subscribe(e.roomID(e.admin), nil)
 		fast.subscribe(e.roomID(e.admin), nil)

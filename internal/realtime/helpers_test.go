@@ -48,7 +48,26 @@ type env struct {
 	contact *inbox.Client
 }
 
-func newEnv(t *testing.T, limits realtime.Limits) *env {
+// envOption changes how newEnv builds the server.
+type envOption func(*httptest.Server)
+
+// smallSendBuffers gives the server's sockets a small send buffer, so that
+// a client that stops reading backs up into the server's queue quickly.
+func smallSendBuffers(srv *httptest.Server) {
+	srv.Listener = smallBufferListener{srv.Listener}
+}
+
+type smallBufferListener struct{ net.Listener }
+
+func (l smallBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(8 << 10)
+	}
+	return c, err
+}
+
+func newEnv(t *testing.T, limits realtime.Limits, opts ...envOption) *env {
 	t.Helper()
 	if limits.PingInterval == 0 {
 		limits.PingInterval = 200 * time.Millisecond
@@ -73,7 +92,11 @@ func newEnv(t *testing.T, limits realtime.Limits) *env {
 		defer func() { done <- struct{}{} }()
 		hub.Run(runCtx)
 	}()
-	srv := httptest.NewServer(server.New(server.Deps{App: a, Logger: log, Realtime: hub}))
+	srv := httptest.NewUnstartedServer(server.New(server.Deps{App: a, Logger: log, Realtime: hub}))
+	for _, o := range opts {
+		o(srv)
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		hub.Shutdown()
 		srv.Close()
