@@ -223,6 +223,72 @@ type Tx interface {
 	// event) and the newest Seq retention removed.
 	EventPositions(ctx context.Context) (head, pruned int64, err error)
 
+	// CreateWebhook stores a subscription; ECONFLICT when the inbox already
+	// has its webhook.
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	FindWebhookByID(ctx context.Context, accountID, id int64) (*Webhook, error)
+	// FindWebhooks lists an account's webhooks by ascending id.
+	FindWebhooks(ctx context.Context, accountID int64, f WebhookFilter) ([]*Webhook, error)
+	// FindEnabledWebhooks lists the enabled webhooks of several accounts
+	// (the webhook fan-out, which serves every account).
+	FindEnabledWebhooks(ctx context.Context, accountIDs []int64) ([]*Webhook, error)
+	UpdateWebhook(ctx context.Context, accountID, id int64, u WebhookUpdate) (*Webhook, error)
+	// SetWebhookHealth records a webhook's delivery health: the failure
+	// clock, the last success and whether (and why) it is disabled.
+	SetWebhookHealth(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes a webhook with its deliveries.
+	DeleteWebhook(ctx context.Context, accountID, id int64) error
+
+	// CreateDeliveries stores deliveries, skipping those already created
+	// for the same webhook, event position and event name.
+	CreateDeliveries(ctx context.Context, ds []*Delivery) error
+	// ClaimDeliveries leases up to limit pending deliveries that are due
+	// at now and not leased, of any account, to owner until leaseUntil,
+	// leaving out the webhooks in skip. A claimed delivery is another
+	// claimer's again once its lease ends.
+	ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, skip []int64) ([]*Delivery, error)
+	// CompleteDelivery stores the outcome of a pending delivery's attempt
+	// (its State, NextAttemptAt, Last* and DeliveredAt), records the
+	// attempt and releases the lease.
+	CompleteDelivery(ctx context.Context, d *Delivery, at *DeliveryAttempt) error
+	FindDeliveryByID(ctx context.Context, accountID, id int64) (*Delivery, error)
+	// FindDeliveries lists an account's deliveries, newest first.
+	FindDeliveries(ctx context.Context, accountID int64, f DeliveryFilter) ([]*Delivery, error)
+	// FindDeliveryAttempts lists a delivery's attempts, oldest first.
+	FindDeliveryAttempts(ctx context.Context, accountID, deliveryID int64) ([]*DeliveryAttempt, error)
+	// RetryDeliveries makes deliveries pending again, due now and retried
+	// until retryUntil: one (id) or the failed ones created at or after
+	// since (of one webhook when webhookID is set). It returns how many.
+	RetryDeliveries(ctx context.Context, accountID int64, id *int64, webhookID *int64, since *time.Time, retryUntil time.Time) (int, error)
+	// FailDeliveries fails a webhook's pending deliveries with a reason.
+	FailDeliveries(ctx context.Context, accountID, webhookID int64, reason string) error
+	// CountPendingDeliveries returns the pending deliveries per dialect.
+	CountPendingDeliveries(ctx context.Context) (map[string]int, error)
+
+	// TakeCursor returns a shared cursor's position when owner holds its
+	// lease or takes it (free or expired), extending it to until; ok is
+	// false when another owner holds it.
+	TakeCursor(ctx context.Context, name, owner string, now, until time.Time) (pos int64, ok bool, err error)
+	// ReleaseLeases gives up the leases owner holds (every lease when owner
+	// is ""), on cursors and on pending deliveries.
+	ReleaseLeases(ctx context.Context, owner string) error
+	// AdvanceCursor moves a cursor owner holds from one position to
+	// another; false when it was not at from or not held by owner.
+	AdvanceCursor(ctx context.Context, name, owner string, from, to int64) (bool, error)
+
+	// Retention (each removes at most limit rows and returns how many).
+	// PruneEvents removes the oldest events created before before, never
+	// one the webhook fan-out has not passed.
+	PruneEvents(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneIdempotencyKeys removes keys (with their responses) created
+	// before before.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneDeliveries removes finished deliveries last changed before
+	// before, with their attempts, and older attempts of pending ones.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneTombstones removes tombstones of records deleted before before.
+	PruneTombstones(ctx context.Context, before time.Time, limit int) (int, error)
+
 	// FindDeletedIDs lists ids of records of one resource deleted at or after since.
 	FindDeletedIDs(ctx context.Context, accountID int64, resource string, since time.Time) ([]int64, error)
 

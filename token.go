@@ -21,12 +21,14 @@ const (
 	ScopeInquiriesRead       Scope = "inquiries_read"
 	ScopeInquiriesWrite      Scope = "inquiries_write"
 	ScopeInquiriesWriteOwned Scope = "inquiries_write_owned"
+	ScopeWebhooksRead        Scope = "webhooks_read"
+	ScopeWebhooksWrite       Scope = "webhooks_write"
 )
 
 // KnownScopes lists every scope a token may be granted.
 var KnownScopes = []Scope{ScopePublic, ScopeInboxRead, ScopeInboxWrite, ScopeClientsRead, ScopeClientsWrite,
 	ScopeBookingsRead, ScopeBookingsWrite, ScopeBookingsWriteOwned, ScopeInquiriesRead, ScopeInquiriesWrite,
-	ScopeInquiriesWriteOwned}
+	ScopeInquiriesWriteOwned, ScopeWebhooksRead, ScopeWebhooksWrite}
 
 // implies lists, for each scope, the scopes it also grants.
 var implies = map[Scope][]Scope{
@@ -36,6 +38,7 @@ var implies = map[Scope][]Scope{
 	ScopeBookingsWriteOwned:  {ScopeBookingsRead},
 	ScopeInquiriesWrite:      {ScopeInquiriesRead, ScopeInquiriesWriteOwned},
 	ScopeInquiriesWriteOwned: {ScopeInquiriesRead},
+	ScopeWebhooksWrite:       {ScopeWebhooksRead},
 }
 
 // Scopes is a set of granted scopes.

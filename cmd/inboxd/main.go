@@ -100,6 +100,8 @@ func (m *Main) Open(ctx context.Context) error {
 		RateLimit:   m.Config.RateLimit,
 		Secret:      key,
 		FileLinkTTL: m.Config.FileLinkTTL,
+
+		WebhookAllowPrivate: m.Config.WebhookAllowPrivate,
 	})
 	m.Admin = app.NewAdmin(m.App)
 	if !m.SkipKeyCheck {

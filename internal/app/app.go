@@ -52,6 +52,9 @@ type Deps struct {
 	// recomputable tokens. nil gets a random key that lives as long as the
 	// process (enough for tests; the server always passes its key).
 	Secret *secret.Key
+	// WebhookAllowPrivate lets webhooks target loopback, private and
+	// link-local addresses (on-premise receivers, tests).
+	WebhookAllowPrivate bool
 	// AuthCacheTTL is how long a resolved token is reused without reading
 	// the store (2 s). Revocations reach a followed cache sooner (Follow).
 	AuthCacheTTL time.Duration
@@ -72,12 +75,14 @@ type App struct {
 	tokenLifetime time.Duration
 	secret        *secret.Key
 	fileLinkTTL   time.Duration
+
+	webhookAllowPrivate bool
 }
 
 // New returns an App.
 func New(d Deps) *App {
 	a := &App{store: d.Store, files: d.Files, fetcher: d.Fetcher, log: d.Logger, rateLimit: d.RateLimit,
-		tokenLifetime: d.TokenLifetime, secret: d.Secret}
+		tokenLifetime: d.TokenLifetime, secret: d.Secret, webhookAllowPrivate: d.WebhookAllowPrivate}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

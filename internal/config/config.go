@@ -43,6 +43,11 @@ const (
 	EnvS3Region        = "INBOXD_S3_REGION"
 	EnvS3Prefix        = "INBOXD_S3_PREFIX"
 	EnvRealtimeConns   = "INBOXD_REALTIME_CONNECTIONS"
+	// EnvWebhookAllowPrivate lets webhooks target loopback, private and
+	// link-local addresses.
+	EnvWebhookAllowPrivate = "INBOXD_WEBHOOK_ALLOW_PRIVATE"
+	// EnvEventRetention is how long events stay in the outbox.
+	EnvEventRetention = "INBOXD_EVENT_RETENTION"
 	// EnvMetricsToken, when set, serves /metrics on the main listener to
 	// requests bearing it. Like the server key it has no flag.
 	EnvMetricsToken = "INBOXD_METRICS_TOKEN"
@@ -111,6 +116,12 @@ type Config struct {
 	SecretKey string
 	// Conns bound the server's connections (see limits.go).
 	Conns ConnLimits
+	// WebhookAllowPrivate lets webhooks target loopback, private and
+	// link-local addresses (on-premise receivers, tests).
+	WebhookAllowPrivate bool
+	// EventRetention is how long events stay in the outbox: the window in
+	// which realtime clients catch up (7 days).
+	EventRetention time.Duration
 }
 
 // Defaults returns the settings used when nothing else is given.
@@ -125,6 +136,7 @@ func Defaults() Config {
 		DatabaseWait:    30 * time.Second,
 		FileLinkTTL:     30 * 24 * time.Hour,
 		Conns:           defaultConnLimits(),
+		EventRetention:  7 * 24 * time.Hour,
 	}
 }
 
@@ -186,6 +198,20 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 		c.DatabaseWait = d
 	}
+	if v := getenv(EnvWebhookAllowPrivate); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: want true or false", EnvWebhookAllowPrivate, v)
+		}
+		c.WebhookAllowPrivate = b
+	}
+	if v := getenv(EnvEventRetention); v != "" {
+		d, err := ParseDays(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s=%q: not a duration (e.g. 7d or 168h)", EnvEventRetention, v)
+		}
+		c.EventRetention = d
+	}
 	if v := getenv(EnvShutdownTimeout); v != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil {
@@ -221,6 +247,30 @@ func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
 	c.Conns.registerFlags(fs)
 	fs.IntVar(&c.RealtimeConnections, "realtime-connections", c.RealtimeConnections, "most /cable and event stream connections this node holds at once; 0: three quarters of --max-conns (env "+EnvRealtimeConns+")")
+	fs.Func("event-retention", "how long events stay in the outbox, e.g. 7d or 168h (env "+EnvEventRetention+"; default 7d)", func(v string) error {
+		d, err := ParseDays(v)
+		c.EventRetention = d
+		return err
+	})
+	c.RegisterWebhookFlags(fs)
+}
+
+// RegisterWebhookFlags binds the flags of the commands that create webhooks
+// or deliver them.
+func (c *Config) RegisterWebhookFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", c.WebhookAllowPrivate, "let webhooks target loopback, private and link-local addresses (env "+EnvWebhookAllowPrivate+")")
+}
+
+// ParseDays parses a duration, also in whole days ("7d").
+func ParseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // RegisterFlags binds every setting to a flag.
@@ -260,6 +310,9 @@ func (c Config) Validate() error {
 	}
 	if c.RealtimeConnections < 0 {
 		return fmt.Errorf("invalid --realtime-connections/%s %d: must be 0 (three quarters of --max-conns) or more", EnvRealtimeConns, c.RealtimeConnections)
+	}
+	if c.EventRetention <= 0 {
+		return fmt.Errorf("invalid --event-retention/%s %s: must be positive", EnvEventRetention, c.EventRetention)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("invalid --shutdown-timeout/%s %s: must be positive", EnvShutdownTimeout, c.ShutdownTimeout)

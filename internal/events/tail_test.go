@@ -194,3 +194,51 @@ func equal(a, b []int64) bool {
 	}
 	return true
 }
+
+// TestTailPruned: a subscriber whose position lies before what retention
+// removed is told so, never silently given what is left.
+func TestTailPruned(t *testing.T) {
+	t.Parallel()
+	dsn := inboxtest.MustNewDSN(t)
+	n := startNode(t, dsn, events.Deps{Window: 4})
+	acc := inboxtest.MustCreateAccount(t, n.store)
+	// Another process's store, ten days ago.
+	past, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer past.Close()
+	past.Now = func() time.Time { return time.Now().Add(-10 * 24 * time.Hour) }
+	start := n.tail.Head()
+	for i := int64(1); i <= 10; i++ {
+		emit(t, past, acc.ID, i)
+	}
+	got := collect(t, n.tail.Subscribe(start, events.Filter{}), 10)
+
+	// The webhook fan-out has passed them all; retention may go.
+	sys := app.NewSystem(app.New(app.Deps{Store: n.store}))
+	ctx := context.Background()
+	pos, ok, err := sys.TakeFanOut(ctx, "test", time.Minute)
+	if err != nil || !ok {
+		t.Fatalf("TakeFanOut: %v %v", ok, err)
+	}
+	if ok, err := sys.CommitFanOut(ctx, "test", pos, got[9].Seq, nil); err != nil || !ok {
+		t.Fatalf("CommitFanOut: %v %v", ok, err)
+	}
+	r := app.DefaultRetention()
+	p, err := sys.Prune(ctx, r, 3)
+	if err != nil || p.Events != 3 {
+		t.Fatalf("Prune: %+v %v, want 3 events", p, err)
+	}
+	if _, err := n.tail.Subscribe(start, events.Filter{}).Next(ctx, 10); err != events.ErrPruned {
+		t.Fatalf("Next from before the pruned events: %v, want ErrPruned", err)
+	}
+	if _, err := n.tail.History(ctx, acc.ID, start, 10); err != events.ErrPruned {
+		t.Fatalf("History from before the pruned events: %v, want ErrPruned", err)
+	}
+	// From the last pruned position on, everything is there.
+	rest := collect(t, n.tail.Subscribe(got[2].Seq, events.Filter{AccountID: acc.ID}), 7)
+	if rest[0].SubjectID != 4 || rest[6].SubjectID != 10 {
+		t.Fatalf("subjects after the pruned ones: %v", subjects(rest))
+	}
+}

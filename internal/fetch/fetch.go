@@ -57,24 +57,38 @@ func New() *Client {
 var errRefused = errors.New("destination address is not public")
 
 // control runs after DNS resolution, on the address actually dialled.
-func (c *Client) control(network, address string, _ syscall.RawConn) error {
+func (c *Client) control(network, address string, raw syscall.RawConn) error {
 	if c.AllowPrivate {
 		return nil
 	}
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return errRefused
-	}
-	if c.Allow != nil {
-		if !c.Allow(ap) {
+	return Guard(c.Allow)(network, address, raw)
+}
+
+// ErrRefused is the error a guarded dialer returns for an address that is
+// not public.
+var ErrRefused = errRefused
+
+// Guard returns a net.Dialer Control function that refuses every address
+// that is not Public (after DNS, on the address actually dialled), or, when
+// allow is set, every address allow refuses. Other clients that reach
+// user-given URLs (webhook deliveries) dial through it too.
+func Guard(allow func(netip.AddrPort) bool) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return errRefused
+		}
+		if allow != nil {
+			if !allow(ap) {
+				return errRefused
+			}
+			return nil
+		}
+		if !Public(ap.Addr()) {
 			return errRefused
 		}
 		return nil
 	}
-	if !Public(ap.Addr()) {
-		return errRefused
-	}
-	return nil
 }
 
 // Public reports whether addr is a globally routable unicast address. An

@@ -70,6 +70,8 @@ func (a *API) Register(mux httpx.Router) {
 	mux.Handle("POST "+v3+"/inquiries", a.scope(inbox.ScopeInquiriesWriteOwned, a.createInquiry))
 	mux.Handle("POST "+v3+"/rentals/{rental_id}/inquiries", a.scope(inbox.ScopeInquiriesWriteOwned, a.createInquiry))
 
+	a.registerWebhooks(mux, v3)
+
 	// Anything else under /api/v3 is an unknown route: a BookingSync 404
 	// (after authentication, as production answers).
 	mux.Handle(v3+"/", a.scope(inbox.ScopePublic, a.notFound))

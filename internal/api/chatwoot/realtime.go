@@ -84,32 +84,11 @@ func (r realtimeRenderer) conversation(names ...string) ([]Broadcast, error) {
 	if r.e.ConversationID == nil {
 		return nil, nil
 	}
-	v, err := r.l.Conversation(app.ByID(*r.e.ConversationID), app.ViewOptions{Details: true})
+	v, err := r.l.EventView(r.e, app.ViewOptions{Details: true})
 	if err != nil {
 		return nil, err
 	}
-	ci, err := r.l.ContactInbox(v.Conversation)
-	if err != nil {
-		return nil, err
-	}
-	latest := v.LatestNonActivity
-	if latest != nil && latest.Private() {
-		// The event shape shows the newest message a contact sees too.
-		msgs, _, err := r.l.Messages(inbox.MessageFilter{ConversationID: &v.ID, ExcludeActivity: true, ExcludePrivate: true,
-			Newest: true, Page: inbox.Page{Limit: 1, SkipTotal: true}})
-		if err != nil {
-			return nil, err
-		}
-		latest = nil
-		if len(msgs) > 0 {
-			vs, err := r.l.MessageViews(msgs)
-			if err != nil {
-				return nil, err
-			}
-			latest = vs[0]
-		}
-	}
-	data, err := r.data(conversationEventFrom(v, ci, latest, r.base, r.now), true)
+	data, err := r.data(conversationEventFrom(v.Conversation, v.ContactInbox, v.LatestPublic, r.base, r.now), true)
 	if err != nil {
 		return nil, err
 	}

@@ -107,6 +107,7 @@ func (a *API) Register(router httpx.Router) {
 
 	mux.Handle("GET /api/v1/profile", a.authedUser(inbox.ScopePublic, a.showProfile))
 
+	a.registerWebhooks(mux)
 	// Anything else under the API answers Chatwoot's JSON 404, not the
 	// mux's plain-text one.
 	router.HandleFunc("/api/v1/", a.notFound)

@@ -39,6 +39,7 @@ type victim struct {
 	account, conv, display, message, participant, attachment int64
 	host, client, source, booking, inquiry                   int64
 	inbox, label, canned                                     int64
+	bsWebhook, cwWebhook                                     int64
 	bsToken, cwAdmin, cwOutsider                             string
 }
 
@@ -210,7 +211,8 @@ func adminOnly(method, path string) bool {
 		strings.Contains(path, "/agents") && method != "GET",
 		strings.Contains(path, "/labels") && !strings.Contains(path, "{conversation_id}") && (method != "GET" || strings.HasSuffix(path, "{id}")),
 		strings.Contains(path, "/canned_responses/{id}"),
-		strings.HasSuffix(path, "/contacts/{id}") && method == "DELETE":
+		strings.HasSuffix(path, "/contacts/{id}") && method == "DELETE",
+		strings.Contains(path, "/webhooks"):
 		return true
 	}
 	return false
@@ -251,6 +253,8 @@ func fill(path string, v victim) string {
 			id = v.inbox
 		case "{rental_id}":
 			id = 1
+		case "{webhook_id}":
+			id = v.cwWebhook
 		default: // {id} or {ids}: the record of the path's resource
 			for _, r := range []struct {
 				seg string
@@ -258,7 +262,8 @@ func fill(path string, v victim) string {
 			}{{"/conversations/", v.conv}, {"/participants/", v.participant}, {"/messages/", v.message},
 				{"/attachments/", v.attachment}, {"/hosts/", v.host}, {"/clients/", v.client}, {"/sources/", v.source},
 				{"/bookings/", v.booking}, {"/inquiries/", v.inquiry}, {"/contacts/", v.client}, {"/inboxes/", v.inbox},
-				{"/agents/", v.host}, {"/labels/", v.label}, {"/canned_responses/", v.canned}, {"/accounts/", v.account}} {
+				{"/agents/", v.host}, {"/labels/", v.label}, {"/canned_responses/", v.canned}, {"/accounts/", v.account},
+				{"/webhooks/", v.bsWebhook}} {
 				if strings.Contains(path, r.seg) && id == 0 {
 					id, resource = r.id, r.seg
 				}
@@ -285,7 +290,7 @@ func bodyFor(path string, v victim) string {
 	if strings.HasPrefix(path, "/api/v3") {
 		root := ""
 		for _, r := range []string{"conversations", "participants", "messages", "attachments", "hosts", "clients",
-			"sources", "bookings", "inquiries"} {
+			"sources", "bookings", "inquiries", "webhooks"} {
 			if strings.Contains(path, "/"+r) {
 				root = r
 				break
@@ -310,7 +315,7 @@ func snapshot(t *testing.T, base string, v victim) string {
 	var out bytes.Buffer
 	for _, path := range []string{"/api/v3/inbox/conversations", "/api/v3/inbox/messages", "/api/v3/inbox/participants",
 		"/api/v3/inbox/attachments", "/api/v3/hosts", "/api/v3/clients", "/api/v3/sources", "/api/v3/bookings",
-		"/api/v3/inquiries"} {
+		"/api/v3/inquiries", "/api/v3/webhooks"} {
 		r := send(t, "GET", base+path, "Authorization", "Bearer "+v.bsToken, "")
 		if r.status != 200 {
 			t.Fatalf("snapshot %s: %d %s", path, r.status, r.body)
@@ -318,7 +323,7 @@ func snapshot(t *testing.T, base string, v victim) string {
 		out.WriteString(r.body)
 	}
 	for _, path := range []string{fmt.Sprintf("/conversations/%d", v.display), "/contacts", "/inboxes", "/agents",
-		"/labels", "/canned_responses", fmt.Sprintf("/inbox_members/%d", v.inbox)} {
+		"/labels", "/canned_responses", fmt.Sprintf("/inbox_members/%d", v.inbox), "/webhooks"} {
 		r := send(t, "GET", fmt.Sprintf("%s/api/v1/accounts/%d%s", base, v.account, path), "api_access_token", v.cwAdmin, "")
 		if r.status != 200 {
 			t.Fatalf("snapshot %s: %d %s", path, r.status, r.body)
@@ -398,10 +403,23 @@ func seedVictim(t *testing.T, ctx context.Context, a *app.App) victim {
 	q, err := a.CreateInquiry(pctx, &inbox.Inquiry{Firstname: secret, Lastname: "Inq", ConversationID: &c.ID})
 	must(t, err)
 	v.inquiry = q.ID
+	events := []string{"inbox_message_created"}
+	hook, err := app.NewAdmin(a).CreateWebhook(ctx, acc.ID, &application.ID, app.WebhookChange{
+		URL: ptr("https://victim.example/" + secret), Events: &events})
+	must(t, err)
+	v.bsWebhook = hook.ID
+	events = []string{"message_created"}
+	hook, err = app.NewAdmin(a).CreateWebhook(ctx, acc.ID, nil, app.WebhookChange{
+		URL: ptr("https://victim.example/chatwoot/" + secret), Events: &events, Name: ptr(secret)})
+	must(t, err)
+	v.cwWebhook = hook.ID
 	return v
 }
 
-var allScopes = inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsWrite, inbox.ScopeBookingsWrite, inbox.ScopeInquiriesWrite}
+func ptr[T any](v T) *T { return &v }
+
+var allScopes = inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsWrite, inbox.ScopeBookingsWrite, inbox.ScopeInquiriesWrite,
+	inbox.ScopeWebhooksWrite}
 
 func seedAttacker(t *testing.T, ctx context.Context, a *app.App, v victim) attacker {
 	t.Helper()

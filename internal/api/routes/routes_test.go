@@ -325,9 +325,49 @@ func requests(f *fixture) map[string]func() request {
 		return request{path: "/api/v3/inquiries", scope: inbox.ScopeInquiriesWriteOwned, status: 201,
 			body: wrap("inquiries", map[string]any{"firstname": "Ivo"})}
 	})
+	hook := func(appID *int64, events ...string) int64 {
+		target := "https://receiver.example/hook"
+		v, err := f.admin.CreateWebhook(context.Background(), f.account, appID, app.WebhookChange{URL: &target, Events: &events})
+		must(f.t, err)
+		return v.ID
+	}
+	bs("GET /api/v3/webhooks", func() request {
+		return request{path: "/api/v3/webhooks", scope: inbox.ScopeWebhooksRead, status: 200}
+	})
+	bs("GET /api/v3/webhooks/{id}", func() request {
+		return request{path: "/api/v3/webhooks/" + id(hook(&f.appID, "inbox_message_created")), scope: inbox.ScopeWebhooksRead, status: 200}
+	})
+	bs("POST /api/v3/webhooks", func() request {
+		return request{path: "/api/v3/webhooks", scope: inbox.ScopeWebhooksWrite, status: 201,
+			body: wrap("webhooks", map[string]any{"url": "https://receiver.example/new", "events": []string{"inbox_message_created"}})}
+	})
+	for _, m := range []string{"PUT", "PATCH"} {
+		bs(m+" /api/v3/webhooks/{id}", func() request {
+			return request{path: "/api/v3/webhooks/" + id(hook(&f.appID, "inbox_message_created")), scope: inbox.ScopeWebhooksWrite,
+				status: 200, body: wrap("webhooks", map[string]any{"events": []string{"inbox_conversation_created"}})}
+		})
+	}
+	bs("DELETE /api/v3/webhooks/{id}", func() request {
+		return request{path: "/api/v3/webhooks/" + id(hook(&f.appID, "inbox_message_created")), scope: inbox.ScopeWebhooksWrite, status: 204}
+	})
 
 	// Chatwoot.
 	cwr := func(pattern string, fn func() request) { r[pattern] = fn }
+	cwHooks := fmt.Sprintf("/api/v1/accounts/%d/webhooks", f.account)
+	cwr("GET /api/v1/accounts/{account_id}/webhooks", func() request { return request{path: cwHooks, status: 200} })
+	cwr("POST /api/v1/accounts/{account_id}/webhooks", func() request {
+		return request{path: cwHooks, status: 200, body: map[string]any{"webhook": map[string]any{
+			"url": "https://receiver.example/cw", "subscriptions": []string{"message_created"}}}}
+	})
+	for _, m := range []string{"PATCH", "PUT", "DELETE"} {
+		cwr(m+" /api/v1/accounts/{account_id}/webhooks/{webhook_id}", func() request {
+			req := request{path: cwHooks + "/" + id(hook(nil, "message_created")), status: 200}
+			if m != "DELETE" {
+				req.body = map[string]any{"url": "https://receiver.example/moved"}
+			}
+			return req
+		})
+	}
 	cwr("GET "+"/api/v1/accounts/{account_id}/conversations", func() request {
 		return request{path: cwBase + "?status=all", status: 200}
 	})

@@ -1,0 +1,261 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"time"
+
+	inbox "github.com/inboxd/inbox"
+)
+
+const deliveryColumns = `
+	id,
+	account_id,
+	webhook_id,
+	event_seq,
+	event,
+	uuid,
+	body,
+	state,
+	attempts,
+	next_attempt_at,
+	retry_until,
+	last_status,
+	last_error,
+	last_latency,
+	created_at,
+	updated_at,
+	delivered_at`
+
+func scanDelivery(s scanner) (*inbox.Delivery, error) {
+	var d inbox.Delivery
+	var next, until, latency, created, updated int64
+	var delivered sql.NullInt64
+	if err := s.Scan(&d.ID, &d.AccountID, &d.WebhookID, &d.EventSeq, &d.Event, &d.UUID, &d.Body, &d.State, &d.Attempts,
+		&next, &until, &d.LastStatus, &d.LastError, &latency, &created, &updated, &delivered); err != nil {
+		return nil, err
+	}
+	d.NextAttemptAt, d.RetryUntil = fromTS(next), fromTS(until)
+	d.LastLatency = time.Duration(latency) * time.Microsecond
+	d.CreatedAt, d.UpdatedAt, d.DeliveredAt = fromTS(created), fromTS(updated), fromNullTS(delivered)
+	return &d, nil
+}
+
+// CreateDeliveries stores new deliveries, skipping duplicates of a
+// webhook's event (a fan-out that ran twice).
+func (tx *Tx) CreateDeliveries(ctx context.Context, ds []*inbox.Delivery) error {
+	for _, d := range ds {
+		d.CreatedAt, d.UpdatedAt, d.State = tx.now, tx.now, inbox.WebhookPending
+		var id int64
+		err := tx.queryRow(ctx, `
+			INSERT INTO webhook_deliveries (
+				account_id,
+				webhook_id,
+				event_seq,
+				event,
+				uuid,
+				body,
+				state,
+				next_attempt_at,
+				retry_until,
+				created_at,
+				updated_at
+			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (webhook_id, event_seq, event) DO NOTHING
+			RETURNING id`,
+			d.AccountID, d.WebhookID, d.EventSeq, d.Event, d.UUID, d.Body, d.State, ts(d.NextAttemptAt),
+			ts(d.RetryUntil), ts(tx.now), ts(tx.now)).Scan(&id)
+		if err != nil && err != sql.ErrNoRows {
+			return normalize(err)
+		}
+		d.ID = id
+	}
+	return nil
+}
+
+// ClaimDeliveries leases due deliveries to owner.
+func (tx *Tx) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, skip []int64) ([]*inbox.Delivery, error) {
+	w := &where{}
+	w.add("state = 'pending'")
+	w.add("next_attempt_at <= ?", ts(now))
+	w.add("lease_until <= ?", ts(now))
+	if len(skip) > 0 {
+		w.add("webhook_id NOT IN ("+placeholders(len(skip))+")", int64Args(skip)...)
+	}
+	w.add("webhook_id NOT IN (SELECT id FROM webhooks WHERE disabled_at IS NOT NULL)")
+	lock := ""
+	if tx.engine == enginePostgres {
+		// Another node claiming at the same moment takes other rows
+		// instead of waiting for these.
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := tx.query(ctx, `
+		UPDATE webhook_deliveries
+		SET lease_owner = ?, lease_until = ?
+		WHERE id IN (
+			SELECT id
+			FROM webhook_deliveries
+			WHERE `+w.sql()+`
+			ORDER BY next_attempt_at
+			LIMIT `+strconv.Itoa(max(limit, 1))+lock+`
+		)
+		RETURNING `+deliveryColumns, append([]any{owner, ts(leaseUntil)}, w.args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*inbox.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CompleteDelivery records an attempt's outcome and releases the lease.
+func (tx *Tx) CompleteDelivery(ctx context.Context, d *inbox.Delivery, at *inbox.DeliveryAttempt) error {
+	d.UpdatedAt = tx.now
+	res, err := tx.exec(ctx, `
+		UPDATE webhook_deliveries
+		SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?,
+			last_latency = ?, delivered_at = ?, updated_at = ?, lease_owner = '', lease_until = 0
+		WHERE account_id = ? AND id = ? AND state = 'pending'`,
+		d.State, ts(d.NextAttemptAt), d.LastStatus, d.LastError, d.LastLatency.Microseconds(), tsp(d.DeliveredAt),
+		ts(tx.now), d.AccountID, d.ID)
+	if err := affected(res, err, "Delivery"); err != nil {
+		return err
+	}
+	d.Attempts++
+	at.AccountID, at.DeliveryID, at.WebhookID = d.AccountID, d.ID, d.WebhookID
+	at.ID, err = tx.insert(ctx, `
+		INSERT INTO webhook_attempts (
+			account_id,
+			delivery_id,
+			webhook_id,
+			at,
+			status,
+			latency,
+			error
+		) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		at.AccountID, at.DeliveryID, at.WebhookID, ts(at.At), at.Status, at.Latency.Microseconds(), at.Error)
+	return err
+}
+
+// FindDeliveryByID returns one delivery of the account.
+func (tx *Tx) FindDeliveryByID(ctx context.Context, accountID, id int64) (*inbox.Delivery, error) {
+	d, err := scanDelivery(tx.queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE account_id = ? AND id = ?`,
+		accountID, id))
+	return d, notFound(err, "Delivery")
+}
+
+// FindDeliveries lists an account's deliveries, newest first.
+func (tx *Tx) FindDeliveries(ctx context.Context, accountID int64, f inbox.DeliveryFilter) ([]*inbox.Delivery, error) {
+	w := &where{}
+	w.add("account_id = ?", accountID)
+	if f.WebhookID != nil {
+		w.add("webhook_id = ?", *f.WebhookID)
+	}
+	if f.State != "" {
+		w.add("state = ?", f.State)
+	}
+	if f.Since != nil {
+		w.add("created_at >= ?", ts(*f.Since))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	out, _, err := list(ctx, tx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.sql()+
+		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit), w.args, "", nil, scanDelivery)
+	return out, err
+}
+
+// FindDeliveryAttempts lists a delivery's attempts, oldest first.
+func (tx *Tx) FindDeliveryAttempts(ctx context.Context, accountID, deliveryID int64) ([]*inbox.DeliveryAttempt, error) {
+	out, _, err := list(ctx, tx, `
+		SELECT
+			id,
+			account_id,
+			delivery_id,
+			webhook_id,
+			at,
+			status,
+			latency,
+			error
+		FROM webhook_attempts
+		WHERE account_id = ? AND delivery_id = ?
+		ORDER BY id`, []any{accountID, deliveryID}, "", nil, func(s scanner) (*inbox.DeliveryAttempt, error) {
+		var a inbox.DeliveryAttempt
+		var at, latency int64
+		if err := s.Scan(&a.ID, &a.AccountID, &a.DeliveryID, &a.WebhookID, &at, &a.Status, &latency, &a.Error); err != nil {
+			return nil, err
+		}
+		a.At, a.Latency = fromTS(at), time.Duration(latency)*time.Microsecond
+		return &a, nil
+	})
+	return out, err
+}
+
+// RetryDeliveries makes one delivery, or the failed ones since a time,
+// pending again.
+func (tx *Tx) RetryDeliveries(ctx context.Context, accountID int64, id *int64, webhookID *int64, since *time.Time, retryUntil time.Time) (int, error) {
+	w := &where{}
+	w.add("account_id = ?", accountID)
+	if id != nil {
+		w.add("id = ?", *id)
+	} else {
+		w.add("state = 'failed'")
+	}
+	if webhookID != nil {
+		w.add("webhook_id = ?", *webhookID)
+	}
+	if since != nil {
+		w.add("created_at >= ?", ts(*since))
+	}
+	res, err := tx.exec(ctx, `
+		UPDATE webhook_deliveries
+		SET state = 'pending', next_attempt_at = ?, retry_until = ?, lease_owner = '', lease_until = 0, updated_at = ?
+		WHERE `+w.sql(), append([]any{ts(tx.now), ts(retryUntil), ts(tx.now)}, w.args...)...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// FailDeliveries fails a webhook's pending deliveries.
+func (tx *Tx) FailDeliveries(ctx context.Context, accountID, webhookID int64, reason string) error {
+	_, err := tx.exec(ctx, `
+		UPDATE webhook_deliveries
+		SET state = 'failed', last_error = ?, updated_at = ?, lease_owner = '', lease_until = 0
+		WHERE account_id = ? AND webhook_id = ? AND state = 'pending'`, reason, ts(tx.now), accountID, webhookID)
+	return err
+}
+
+// CountPendingDeliveries returns the pending deliveries per dialect.
+func (tx *Tx) CountPendingDeliveries(ctx context.Context) (map[string]int, error) {
+	rows, err := tx.query(ctx, `
+		SELECT w.dialect, COUNT(*)
+		FROM webhook_deliveries d
+		JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.state = 'pending'
+		GROUP BY w.dialect`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var dialect string
+		var n int
+		if err := rows.Scan(&dialect, &n); err != nil {
+			return nil, err
+		}
+		out[dialect] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,190 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/api/bookingsync"
+	"github.com/inboxd/inbox/internal/api/chatwoot"
+	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/events"
+)
+
+// fanOutBatch is how many events one fan-out transaction covers.
+const fanOutBatch = 200
+
+// inboxSyncEvery is how often an account's API inbox webhooks are compared
+// with their inboxes' webhook_url (a changed URL takes effect within it).
+const inboxSyncEvery = 5 * time.Second
+
+// fanOut holds the fan-out cursor whenever it can and turns events into
+// deliveries.
+func (s *Service) fanOut(ctx context.Context) {
+	select {
+	case <-s.d.Tail.Ready():
+	case <-ctx.Done():
+		return
+	}
+	for ctx.Err() == nil {
+		pos, ok, err := s.d.System.TakeFanOut(ctx, s.owner, fanOutLease)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("webhooks: taking the fan-out cursor failed", "error", err)
+		}
+		if !ok {
+			sleep(ctx, fanOutLease/3)
+			continue
+		}
+		if err := s.fanOutFrom(ctx, pos); err != nil && ctx.Err() == nil {
+			s.log.Warn("webhooks: fan-out stopped", "error", err)
+			sleep(ctx, time.Second)
+		}
+	}
+}
+
+// fanOutFrom makes deliveries from the events after pos while this node
+// holds the cursor. The cursor moves in the transaction that stores
+// deliveries; events that make none move it at most once a second (a node
+// that dies meanwhile leaves its successor a second of events to read
+// again, which make no deliveries either).
+func (s *Service) fanOutFrom(ctx context.Context, committed int64) error {
+	sub := s.d.Tail.Subscribe(committed, events.Filter{})
+	renewed, lastCommit := time.Now(), time.Now()
+	for {
+		// Wake in time to renew the lease even when no event comes.
+		wctx, cancel := context.WithTimeout(ctx, fanOutLease/3)
+		evs, err := sub.Next(wctx, fanOutBatch)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, events.ErrPruned) {
+			// Retention never passes the fan-out cursor: this means the
+			// cursor was moved by hand or the database restored.
+			return err
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		var ds []*inbox.Delivery
+		if len(evs) > 0 {
+			if ds, err = s.deliveriesFor(ctx, evs); err != nil {
+				return err
+			}
+		}
+		if pos := sub.Position(); pos > committed && (len(ds) > 0 || time.Since(lastCommit) > time.Second) {
+			ok, err := s.d.System.CommitFanOut(ctx, s.owner, committed, pos, ds)
+			if err != nil || !ok {
+				return err // lost the cursor: another node carries on
+			}
+			committed, lastCommit = pos, time.Now()
+			if len(ds) > 0 {
+				s.poke()
+			}
+		}
+		if time.Since(renewed) > fanOutLease/3 {
+			at, ok, err := s.d.System.TakeFanOut(ctx, s.owner, fanOutLease)
+			if err != nil || !ok || at != committed {
+				return err
+			}
+			renewed = time.Now()
+		}
+	}
+}
+
+// deliveriesFor renders events for the webhooks that want them.
+func (s *Service) deliveriesFor(ctx context.Context, evs []*inbox.Event) ([]*inbox.Delivery, error) {
+	var accounts, stale []int64
+	now := time.Now()
+	for _, e := range evs {
+		if !slices.Contains(accounts, e.AccountID) {
+			accounts = append(accounts, e.AccountID)
+			if now.Sub(s.synced[e.AccountID]) > inboxSyncEvery {
+				stale = append(stale, e.AccountID)
+			}
+		}
+	}
+	if len(stale) > 0 {
+		if err := s.d.System.SyncInboxWebhooks(ctx, stale); err != nil {
+			return nil, err
+		}
+		for _, id := range stale {
+			s.synced[id] = now
+		}
+		if len(s.synced) > 100000 { // accounts come and go; start over rather than grow
+			clear(s.synced)
+		}
+	}
+	targets, err := s.d.System.Targets(ctx, accounts)
+	if err != nil || len(targets) == 0 {
+		return nil, err
+	}
+	// Readers that see the same render the same: one rendering per group.
+	groups := map[string][]*app.Target{}
+	var keys []string
+	for _, t := range targets {
+		k := groupKey(t)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], t)
+	}
+	var out []*inbox.Delivery
+	for _, k := range keys {
+		group := groups[k]
+		vis := group[0].Visibility
+		err := s.d.App.Load(ctx, vis, func(l *app.Loader) error {
+			for _, e := range evs {
+				if e.AccountID != vis.AccountID {
+					continue
+				}
+				payloads, err := s.encode(l, group[0].Webhook.Dialect, e)
+				if err != nil {
+					return err
+				}
+				for _, p := range payloads {
+					for _, t := range group {
+						if t.Wants(p.Name, e.CreatedAt) {
+							out = append(out, &inbox.Delivery{AccountID: e.AccountID, WebhookID: t.Webhook.ID,
+								EventSeq: e.Seq, Event: p.Name, UUID: uuid.NewString(), Body: p.Body})
+						}
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) encode(l *app.Loader, dialect string, e *inbox.Event) ([]app.EventPayload, error) {
+	if dialect == inbox.WebhookBookingSync {
+		return bookingsync.EncodeEvent(l, e, s.d.BaseURL)
+	}
+	return chatwoot.EncodeEvent(l, e, s.d.BaseURL, time.Now())
+}
+
+// groupKey is the same for targets whose payloads render alike.
+func groupKey(t *app.Target) string {
+	v := t.Visibility
+	var b strings.Builder
+	b.WriteString(t.Webhook.Dialect + "/a" + strconv.FormatInt(v.AccountID, 10))
+	if v.InboxIDs != nil {
+		b.WriteString("/i")
+		for _, id := range v.InboxIDs {
+			b.WriteString(strconv.FormatInt(id, 10) + ",")
+		}
+	}
+	if v.Scopes != nil {
+		b.WriteString("/s" + v.Scopes.String())
+	}
+	return b.String()
+}
