@@ -73,16 +73,23 @@ func (tx *Tx) DeleteAccessToken(ctx context.Context, accountID, id int64) error 
 	return affected(res, err, "Access token")
 }
 
-// DeleteApplication removes an application with its tokens.
+// DeleteApplication removes an application with its tokens and webhooks
+// (whose deliveries go with them).
 func (tx *Tx) DeleteApplication(ctx context.Context, accountID, id int64) error {
-	if _, err := tx.exec(ctx, `DELETE FROM access_tokens WHERE account_id = ? AND application_id = ?`, accountID, id); err != nil {
-		return err
+	for _, q := range []string{
+		`DELETE FROM access_tokens WHERE account_id = ? AND application_id = ?`,
+		`DELETE FROM webhooks WHERE account_id = ? AND application_id = ?`,
+	} {
+		if _, err := tx.exec(ctx, q, accountID, id); err != nil {
+			return err
+		}
 	}
 	res, err := tx.exec(ctx, `DELETE FROM applications WHERE account_id = ? AND id = ?`, accountID, id)
 	return affected(res, err, "Application")
 }
 
-// DeleteInbox removes an inbox with its memberships and contact identities.
+// DeleteInbox removes an inbox with its memberships, contact identities and
+// webhook (its webhook_url's).
 // An inbox that still has conversations is refused (ECONFLICT).
 func (tx *Tx) DeleteInbox(ctx context.Context, accountID, id int64) error {
 	var n int
@@ -95,6 +102,7 @@ func (tx *Tx) DeleteInbox(ctx context.Context, accountID, id int64) error {
 	for _, q := range []string{
 		`DELETE FROM inbox_members WHERE account_id = ? AND inbox_id = ?`,
 		`DELETE FROM contact_inboxes WHERE account_id = ? AND inbox_id = ?`,
+		`DELETE FROM webhooks WHERE account_id = ? AND inbox_id = ?`,
 	} {
 		if _, err := tx.exec(ctx, q, accountID, id); err != nil {
 			return err

@@ -262,3 +262,38 @@ func moveFanOut(t *testing.T, s *sqlstore.Store, to int64) {
 		return nil
 	})
 }
+
+// Deleting what a webhook hangs on deletes the webhook with its deliveries.
+func TestDeleteWithWebhooks(t *testing.T) {
+	t.Parallel()
+	s := inboxtest.MustOpenStore(t)
+	a := inboxtest.MustCreateAccount(t, s)
+	setClock(s, t0)
+	app := &inbox.Application{AccountID: a.ID, Name: "App", ClientID: "webhooks-delete", SecretHash: []byte{1}}
+	box := inboxtest.MustCreateInbox(t, s, a.ID, inbox.ChannelAPI)
+	mustUpdate(t, s, func(tx inbox.Tx) error { return tx.CreateApplication(ctx, app) })
+	for _, w := range []*inbox.Webhook{
+		{AccountID: a.ID, Dialect: inbox.WebhookBookingSync, ApplicationID: &app.ID, URL: "https://a.example", Events: []string{"inbox_message_created"}},
+		{AccountID: a.ID, Dialect: inbox.WebhookChatwoot, InboxID: &box.ID, URL: "https://b.example", Events: []string{"message_created"}},
+	} {
+		mustUpdate(t, s, func(tx inbox.Tx) error { return tx.CreateWebhook(ctx, w) })
+		d := mustCreateDeliveries(t, s, w, 1)[0]
+		d.State = inbox.WebhookFailed
+		mustUpdate(t, s, func(tx inbox.Tx) error {
+			return tx.CompleteDelivery(ctx, d, &inbox.DeliveryAttempt{At: t0, Status: 500})
+		})
+	}
+	mustUpdate(t, s, func(tx inbox.Tx) error { return tx.DeleteApplication(ctx, a.ID, app.ID) })
+	mustUpdate(t, s, func(tx inbox.Tx) error { return tx.DeleteInbox(ctx, a.ID, box.ID) })
+	if ws := mustFind(t, s, func(tx inbox.Tx) ([]*inbox.Webhook, error) { return tx.FindWebhooks(ctx, a.ID, inbox.WebhookFilter{}) }); len(ws) != 0 {
+		t.Fatalf("%d webhooks left", len(ws))
+	}
+	if ds := mustFind(t, s, func(tx inbox.Tx) ([]*inbox.Delivery, error) {
+		return tx.FindDeliveries(ctx, a.ID, inbox.DeliveryFilter{})
+	}); len(ds) != 0 {
+		t.Fatalf("%d deliveries left", len(ds))
+	}
+	w := mustCreateWebhook(t, s, a.ID)
+	mustCreateDeliveries(t, s, w, 1)
+	mustUpdate(t, s, func(tx inbox.Tx) error { return tx.DeleteAccount(ctx, a.ID) })
+}
