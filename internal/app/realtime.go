@@ -42,7 +42,8 @@ func (a *App) Subscribe(ctx context.Context, accountID, hostID int64, token stri
 }
 
 // Audience is who may receive one event: the hosts that see the record it
-// is about. Applications are filtered by their scopes instead (EventScope).
+// is about. Applications are filtered by their scopes instead
+// (inbox.BookingSyncEventScope).
 type Audience struct {
 	// Hosts are the ids of the hosts that may see the event.
 	Hosts map[int64]bool

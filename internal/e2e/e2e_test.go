@@ -54,6 +54,7 @@ type env struct {
 	inbox   int64
 	token   string // Chatwoot api_access_token of an administrator
 	convs   []*inbox.Conversation
+	env     []string // more environment for the server (NAME=value)
 }
 
 // newEnv seeds an account with an administrator and n conversations, then
@@ -137,6 +138,7 @@ func (e *env) start(t *testing.T) *proc {
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "INBOXD_ADDR="+addr, "INBOXD_DATA_DIR="+e.dataDir, "INBOXD_RATE_LIMIT=0")
+	cmd.Env = append(cmd.Env, e.env...)
 	if strings.HasPrefix(e.dsn, "postgres") {
 		cmd.Env = append(cmd.Env, "INBOXD_DATABASE_URL="+e.dsn)
 	}

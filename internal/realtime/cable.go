@@ -82,7 +82,7 @@ func (h *Hub) serveCable(w http.ResponseWriter, r *http.Request) {
 		CompressionMode: websocket.CompressionDisabled,
 	})
 	if err != nil {
-		h.close(c)
+		h.release()
 		return // Accept answered the client
 	}
 	c.ws = ws
@@ -91,7 +91,7 @@ func (h *Hub) serveCable(w http.ResponseWriter, r *http.Request) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if !h.track(c) {
 		c.disconnect(reasonServerRestart, true)
-		h.close(c)
+		h.release()
 		return
 	}
 	// The connection outlives this handler on a goroutine of its own: the
@@ -104,7 +104,8 @@ func (h *Hub) serveCable(w http.ResponseWriter, r *http.Request) {
 // read reads the client's commands until the connection closes.
 func (c *cableConn) read() {
 	defer metrics.RealtimeConnected("cable")()
-	defer c.hub.close(c)
+	defer c.hub.release()
+	defer c.hub.untrack(c)
 	defer c.closeNow()
 	defer c.unsubscribeAll()
 	c.send([]byte(`{"type":"welcome"}`))

@@ -383,3 +383,13 @@ func (c *cable) quiet(d time.Duration) {
 		}
 	}
 }
+
+// epoch is the outbox's epoch.
+func (e *env) epoch() string {
+	e.t.Helper()
+	ep, err := e.sys.OutboxEpoch(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ep
+}

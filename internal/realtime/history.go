@@ -115,7 +115,7 @@ func (s *subscription) replay(req *historyRequest) error {
 }
 
 func (s *subscription) replayPage(ctx context.Context, evs []*inbox.Event) error {
-	ds, err := s.c.hub.render(ctx, s.account, evs, renderings{cable: true}, s.c.base)
+	ds, err := s.c.hub.render(ctx, s.account, evs, view{}, s.c.base)
 	if err != nil {
 		return err
 	}

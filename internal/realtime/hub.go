@@ -8,7 +8,7 @@
 // connected to any node receives what any node committed. Each event is
 // rendered once per account, by the dialect the clients connected through
 // (internal/api/chatwoot, internal/api/bookingsync), and handed to the
-// clients that may see it (app.Loader.EventAudience, app.EventScope).
+// clients that may see it (app.Loader.EventAudience, inbox.BookingSyncEventScope).
 //
 // Nothing is missed across a reconnect: every delivery carries the event's
 // place in the outbox (its Seq), and a client that names the last place it
@@ -120,8 +120,8 @@ type member interface {
 	accountID() int64
 	// deliver hands over the rendered events of one batch, in order.
 	deliver(ds []*delivery)
-	// wants says which renderings the member needs.
-	wants() renderings
+	// view says how the member reads events.
+	view() view
 	// baseURL is the base URL of the request the member connected with.
 	baseURL() string
 }
@@ -134,9 +134,6 @@ type closer interface {
 	// shutdown tells the client the server is going away, then closes.
 	shutdown()
 }
-
-// renderings are the dialects an account's members read.
-type renderings struct{ cable, stream bool }
 
 // New returns a Hub; Run starts it.
 func New(d Deps) *Hub {
@@ -244,13 +241,15 @@ func (h *Hub) track(c closer) bool {
 	return true
 }
 
-// close forgets a connection counted by open.
-func (h *Hub) close(c closer) {
+// untrack stops pinging a connection.
+func (h *Hub) untrack(c closer) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.all, c)
-	h.conns.Add(-1)
 }
+
+// release gives back the place open counted.
+func (h *Hub) release() { h.conns.Add(-1) }
 
 // join adds a member to its account's audience.
 func (h *Hub) join(m member) {

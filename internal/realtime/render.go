@@ -10,58 +10,71 @@ import (
 	"github.com/inboxd/inbox/internal/metrics"
 )
 
-// delivery is one event rendered for the members of its account.
+// delivery is one event rendered for the members of its account that read
+// it one way (a view).
 type delivery struct {
 	seq int64
-	// audience and cable: the Chatwoot broadcasts and the hosts that may
-	// receive them.
+	// audience and cable (Chatwoot's view): the broadcasts and the hosts
+	// that may receive them.
 	audience app.Audience
 	cable    []chatwoot.Broadcast
-	// stream: the BookingSync event, for applications holding scope.
-	stream *streamEvent
+	// stream (BookingSync's view): the events, as SSE frames.
+	stream [][]byte
 }
 
-// streamEvent is one BookingSync event of the stream.
-type streamEvent struct {
-	name  string
-	scope inbox.Scope
-	body  []byte
+// view is how a member reads events: which dialect renders them, with what
+// visibility. Members with equal views (and base URLs) share one rendering.
+type view struct {
+	// stream: BookingSync's webhook bodies for an application; else
+	// Chatwoot's broadcasts for hosts.
+	stream bool
+	// scopes are the application's scopes (streams), space-separated.
+	scopes string
 }
 
-// render renders events of one account for what its members read, in one
-// read transaction. An event nobody may receive renders to an empty
-// delivery, which still carries its position.
-func (h *Hub) render(ctx context.Context, accountID int64, events []*inbox.Event, rs renderings, base string) ([]*delivery, error) {
+// render renders events of one account for one view, in one read
+// transaction. An event nobody may receive renders to an empty delivery,
+// which still carries its position.
+func (h *Hub) render(ctx context.Context, accountID int64, events []*inbox.Event, v view, base string) ([]*delivery, error) {
+	vis := app.Visibility{AccountID: accountID}
+	if v.stream {
+		scopes, err := inbox.ParseScopes(v.scopes)
+		if err != nil {
+			return nil, err
+		}
+		vis.Scopes = append(inbox.Scopes{}, scopes...) // never nil: nil would mean every scope
+	}
 	out := make([]*delivery, 0, len(events))
-	err := h.app.Load(ctx, app.Visibility{AccountID: accountID}, func(l *app.Loader) error {
+	err := h.app.Load(ctx, vis, func(l *app.Loader) error {
 		out = out[:0]
 		now := time.Now()
 		for _, e := range events {
 			d := &delivery{seq: e.Seq}
 			out = append(out, d)
-			if rs.cable {
-				au, err := l.EventAudience(e)
-				if err != nil {
-					return err
-				}
-				if len(au.Hosts) > 0 {
-					if d.cable, err = chatwoot.RealtimeEvents(l, e, base, now); err != nil {
-						return err
-					}
-					d.audience = au
-				}
+			var err error
+			if v.stream {
+				d.stream, err = streamFrames(l, e, base)
+			} else {
+				d.audience, d.cable, err = cableBroadcasts(l, e, base, now)
 			}
-			if rs.stream {
-				se, err := renderStream(l, e, base)
-				if err != nil {
-					return err
-				}
-				d.stream = se
+			if err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	return out, err
+}
+
+// cableBroadcasts renders Chatwoot's broadcasts of an event for the hosts
+// that may see it.
+func cableBroadcasts(l *app.Loader, e *inbox.Event, base string, now time.Time) (app.Audience, []chatwoot.Broadcast, error) {
+	au, err := l.EventAudience(e)
+	if err != nil || len(au.Hosts) == 0 {
+		return au, nil, err
+	}
+	bs, err := chatwoot.RealtimeEvents(l, e, base, now)
+	return au, bs, err
 }
 
 // dispatch renders a batch of the tail and hands it to the members of each
@@ -81,12 +94,11 @@ func (h *Hub) dispatch(ctx context.Context, batch []*inbox.Event) {
 		byAccount[e.AccountID] = append(byAccount[e.AccountID], e)
 	}
 	for _, acc := range order {
-		groups := h.membersOf(acc)
-		for base, g := range groups {
+		for _, g := range h.membersOf(acc) {
 			var ds []*delivery
 			var err error
 			for attempt := 0; attempt < 3; attempt++ {
-				if ds, err = h.render(ctx, acc, byAccount[acc], g.rs, base); err == nil || ctx.Err() != nil {
+				if ds, err = h.render(ctx, acc, byAccount[acc], g.view, g.base); err == nil || ctx.Err() != nil {
 					break
 				}
 				time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
@@ -105,30 +117,35 @@ func (h *Hub) dispatch(ctx context.Context, batch []*inbox.Event) {
 	metrics.RealtimeLag(time.Since(last.CreatedAt))
 }
 
-// group is the members of an account that render with one base URL.
+// group is the members of an account that share a rendering.
 type group struct {
-	rs      renderings
+	view    view
+	base    string
 	members []member
 }
 
-// membersOf returns an account's members grouped by base URL.
-func (h *Hub) membersOf(accountID int64) map[string]*group {
+// membersOf returns an account's members grouped by view and base URL.
+func (h *Hub) membersOf(accountID int64) []*group {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ms := h.accounts[accountID]
 	if len(ms) == 0 {
 		return nil
 	}
-	out := map[string]*group{}
+	type key struct {
+		v    view
+		base string
+	}
+	byKey := map[key]*group{}
+	var out []*group
 	for m := range ms {
-		base := m.baseURL()
-		g := out[base]
+		k := key{m.view(), m.baseURL()}
+		g := byKey[k]
 		if g == nil {
-			g = &group{}
-			out[base] = g
+			g = &group{view: k.v, base: k.base}
+			byKey[k] = g
+			out = append(out, g)
 		}
-		w := m.wants()
-		g.rs.cable, g.rs.stream = g.rs.cable || w.cable, g.rs.stream || w.stream
 		g.members = append(g.members, m)
 	}
 	return out

@@ -50,9 +50,9 @@ type subscription struct {
 	pending   []*delivery // live deliveries that arrived during the replay
 }
 
-func (s *subscription) accountID() int64  { return s.account }
-func (s *subscription) baseURL() string   { return s.c.base }
-func (s *subscription) wants() renderings { return renderings{cable: true} }
+func (s *subscription) accountID() int64 { return s.account }
+func (s *subscription) baseURL() string  { return s.c.base }
+func (s *subscription) view() view       { return view{} }
 
 // streamID names a subscription's stream in broadcasts and history
 // requests: the host's feed in its account. (Chatwoot streams by pubsub

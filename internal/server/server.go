@@ -35,7 +35,8 @@ type Deps struct {
 	// MaxBody bounds request bodies; it must fit a 10 MB attachment in
 	// Base64 inside JSON.
 	MaxBody int64
-	// Realtime serves /cable; nil serves no realtime routes.
+	// Realtime serves /cable and the BookingSync event stream; nil serves
+	// no realtime routes.
 	Realtime *realtime.Hub
 }
 
@@ -74,7 +75,11 @@ func New(d Deps) http.Handler {
 	if d.Realtime != nil {
 		mux.Handle("GET /cable", d.Realtime.Cable()) // Chatwoot's ActionCable (RoomChannel)
 	}
-	bookingsync.New(bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
+	bs := bookingsync.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}
+	if d.Realtime != nil {
+		bs.Streams = d.Realtime // GET /api/v3/inbox/stream
+	}
+	bookingsync.New(bs).Register(mux)
 	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
 	return httpx.Forwarded(httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusInternalServerError, "application/json; charset=utf-8",

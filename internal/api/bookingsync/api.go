@@ -25,6 +25,16 @@ type Deps struct {
 	// BaseURL is the public base URL used in every absolute URL emitted
 	// (links templates, Link, Location); "" derives it from each request.
 	BaseURL string
+	// Streams serves GET /api/v3/inbox/stream (realtime.Hub); nil leaves
+	// the route out.
+	Streams Streamer
+}
+
+// Streamer serves an application's event stream (realtime.Hub.Stream):
+// after is the last event id the client saw, if any. It returns an error
+// only before the stream starts.
+type Streamer interface {
+	Stream(w http.ResponseWriter, r *http.Request, after *int64) error
 }
 
 // API serves the BookingSync dialect.
@@ -33,11 +43,13 @@ type API struct {
 	log     *slog.Logger
 	baseURL string
 	hints   *pageHints
+	streams Streamer
 }
 
 // New returns the BookingSync API.
 func New(d Deps) *API {
-	a := &API{app: d.App, log: d.Logger, baseURL: d.BaseURL, hints: newPageHints(defaultHintCapacity, defaultHintTTL)}
+	a := &API{app: d.App, log: d.Logger, baseURL: d.BaseURL, hints: newPageHints(defaultHintCapacity, defaultHintTTL),
+		streams: d.Streams}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

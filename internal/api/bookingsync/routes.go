@@ -45,6 +45,11 @@ func (a *API) Register(mux httpx.Router) {
 	mux.Handle("GET "+v3+"/inbox/attachments/{ids}", a.scope(inbox.ScopeInboxRead, a.getAttachments))
 	mux.Handle("POST "+v3+"/inbox/attachments", a.scope(inbox.ScopeInboxWrite, a.createAttachment))
 
+	if a.streams != nil {
+		// Events as they commit, each in the scope the token holds for it.
+		mux.Handle("GET "+v3+"/inbox/stream", a.scope(inbox.ScopePublic, a.stream))
+	}
+
 	mux.Handle("GET "+v3+"/accounts", a.scope(inbox.ScopePublic, a.listAccounts))
 	mux.Handle("GET "+v3+"/accounts/{ids}", a.scope(inbox.ScopePublic, a.getAccounts))
 
