@@ -32,6 +32,9 @@ const (
 const (
 	reasonServerRestart = "server_restart"
 	reasonSlowConsumer  = "slow_consumer"
+	// reasonResync: events could not be rendered; the client reconnects and
+	// asks for them.
+	reasonResync = "resync"
 )
 
 // Cable serves /cable: ActionCable over WebSocket. Connections are not

@@ -122,6 +122,9 @@ type member interface {
 	deliver(ds []*delivery)
 	// view says how the member reads events.
 	view() view
+	// resync sends the client away to reconnect and catch up from the
+	// outbox, when the hub could not render what it should receive.
+	resync()
 	// baseURL is the base URL of the request the member connected with.
 	baseURL() string
 }

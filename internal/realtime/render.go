@@ -79,8 +79,8 @@ func cableBroadcasts(l *app.Loader, e *inbox.Event, base string, now time.Time) 
 
 // dispatch renders a batch of the tail and hands it to the members of each
 // account it touches. A batch that fails to render is tried again a few
-// times; past that its events are logged and skipped, and the clients that
-// missed them get them when they next ask for their history.
+// times; past that its members are disconnected, so that they reconnect and
+// get the events from the outbox (their position is before them).
 func (h *Hub) dispatch(ctx context.Context, batch []*inbox.Event) {
 	if len(batch) == 0 {
 		return
@@ -104,7 +104,13 @@ func (h *Hub) dispatch(ctx context.Context, batch []*inbox.Event) {
 				time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 			}
 			if err != nil {
-				h.log.Error("realtime: render events", "account_id", acc, "first", byAccount[acc][0].Seq, "err", err)
+				// The members would miss these events: they are sent away
+				// instead, to reconnect and ask for them from the outbox.
+				h.log.Error("realtime: render events; their clients are asked to reconnect", "account_id", acc,
+					"first", byAccount[acc][0].Seq, "err", err)
+				for _, m := range g.members {
+					m.resync()
+				}
 				continue
 			}
 			for _, m := range g.members {

@@ -158,6 +158,7 @@ type streamConn struct {
 func (s *streamConn) accountID() int64 { return s.account }
 func (s *streamConn) baseURL() string  { return s.base }
 func (s *streamConn) view() view       { return s.v }
+func (s *streamConn) resync()          { s.shutdown() }
 
 func (s *streamConn) deliver(ds []*delivery) {
 	s.mu.Lock()

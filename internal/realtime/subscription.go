@@ -53,6 +53,7 @@ type subscription struct {
 func (s *subscription) accountID() int64 { return s.account }
 func (s *subscription) baseURL() string  { return s.c.base }
 func (s *subscription) view() view       { return view{} }
+func (s *subscription) resync()          { go s.c.disconnect(reasonResync, true) }
 
 // streamID names a subscription's stream in broadcasts and history
 // requests: the host's feed in its account. (Chatwoot streams by pubsub
