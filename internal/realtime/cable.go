@@ -32,6 +32,7 @@ const (
 const (
 	reasonServerRestart = "server_restart"
 	reasonSlowConsumer  = "slow_consumer"
+	reasonUnauthorized  = "unauthorized"
 	// reasonResync: events could not be rendered; the client reconnects and
 	// asks for them.
 	reasonResync = "resync"

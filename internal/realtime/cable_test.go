@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	inbox "github.com/inboxd/inbox"
+	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/realtime"
 )
 
@@ -127,6 +129,31 @@ func TestCable(t *testing.T) {
 		}
 		if ts, _ := m["message"].(float64); time.Since(time.Unix(int64(ts), 0)) > time.Minute {
 			t.Errorf("ping message=%v, want the time", m["message"])
+		}
+	})
+
+	t.Run("RemovedAgentIsDisconnected", func(t *testing.T) {
+		leaving, _ := e.mustHost("Leo", inbox.RoleAgent)
+		stays := e.dial("actioncable-v1-json")
+		stays.subscribe(e.roomID(e.agent), nil)
+		c := e.dial("actioncable-v1-json")
+		if got := c.subscribe(e.roomID(leaving), nil); got != "confirm_subscription" {
+			t.Fatalf("subscribe: %s", got)
+		}
+		if err := app.NewAdmin(e.app).DeleteHost(ctx, e.account.ID, leaving.ID); err != nil {
+			t.Fatal(err)
+		}
+		m := c.next()
+		for m["type"] == nil {
+			m = c.next()
+		}
+		if m["type"] != "disconnect" || m["reason"] != "unauthorized" || m["reconnect"] != false {
+			t.Errorf("removed agent got %v, want disconnect unauthorized without reconnect", m)
+		}
+		// The others stay subscribed.
+		conv := e.conversation(e.apiBox)
+		if b := stays.nextBroadcast(); b.Event != "conversation.created" || b.Data["id"] != float64(conv) {
+			t.Errorf("the remaining agent got %s %v", b.Event, b.Data["id"])
 		}
 	})
 

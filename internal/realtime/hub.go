@@ -125,6 +125,10 @@ type member interface {
 	// resync sends the client away to reconnect and catch up from the
 	// outbox, when the hub could not render what it should receive.
 	resync()
+	// revoked says that access of the account was revoked: the token with
+	// that id, or (0) several tokens or users. A member whose access may be
+	// gone checks it again, or ends.
+	revoked(tokenID int64)
 	// baseURL is the base URL of the request the member connected with.
 	baseURL() string
 }

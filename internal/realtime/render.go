@@ -88,6 +88,9 @@ func (h *Hub) dispatch(ctx context.Context, batch []*inbox.Event) {
 	byAccount := map[int64][]*inbox.Event{}
 	var order []int64
 	for _, e := range batch {
+		if e.Type == inbox.EventAccessRevoked {
+			h.revoke(e.AccountID, e.SubjectID)
+		}
 		if _, ok := byAccount[e.AccountID]; !ok {
 			order = append(order, e.AccountID)
 		}
@@ -121,6 +124,20 @@ func (h *Hub) dispatch(ctx context.Context, batch []*inbox.Event) {
 	last := batch[len(batch)-1]
 	h.position.Store(last.Seq)
 	metrics.RealtimeLag(time.Since(last.CreatedAt))
+}
+
+// revoke tells an account's members that access was revoked (see
+// member.revoked).
+func (h *Hub) revoke(accountID, tokenID int64) {
+	h.mu.Lock()
+	ms := make([]member, 0, len(h.accounts[accountID]))
+	for m := range h.accounts[accountID] {
+		ms = append(ms, m)
+	}
+	h.mu.Unlock()
+	for _, m := range ms {
+		m.revoked(tokenID)
+	}
 }
 
 // group is the members of an account that share a rendering.

@@ -62,7 +62,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, after *int64) error
 		scopes[i] = string(sc)
 	}
 	slices.Sort(scopes)
-	s := &streamConn{hub: h, account: p.AccountID, v: view{stream: true, scopes: strings.Join(scopes, " ")},
+	s := &streamConn{hub: h, account: p.AccountID, token: p.TokenID, v: view{stream: true, scopes: strings.Join(scopes, " ")},
 		base: httpx.BaseURL(h.base, r), q: newQueue(h.limits.QueueFrames, h.limits.QueueBytes), done: make(chan struct{}),
 		replaying: after != nil}
 	ctx := r.Context()
@@ -140,6 +140,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, after *int64) error
 type streamConn struct {
 	hub     *Hub
 	account int64
+	token   int64 // the access token's id
 	v       view
 	base    string
 	q       *queue
@@ -159,6 +160,14 @@ func (s *streamConn) accountID() int64 { return s.account }
 func (s *streamConn) baseURL() string  { return s.base }
 func (s *streamConn) view() view       { return s.v }
 func (s *streamConn) resync()          { s.shutdown() }
+
+// revoked ends the stream when its token may be the one revoked: the client
+// reconnects, and is let in again only if its token still works.
+func (s *streamConn) revoked(tokenID int64) {
+	if tokenID == 0 || tokenID == s.token {
+		s.shutdown()
+	}
+}
 
 func (s *streamConn) deliver(ds []*delivery) {
 	s.mu.Lock()

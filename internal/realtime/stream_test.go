@@ -35,6 +35,13 @@ type sse struct {
 // appToken issues a BookingSync token of an application with scopes.
 func (e *env) appToken(scopes ...inbox.Scope) string {
 	e.t.Helper()
+	tk, _ := e.appTokenID(scopes...)
+	return tk
+}
+
+// appTokenID is appToken with the token's id.
+func (e *env) appTokenID(scopes ...inbox.Scope) (string, int64) {
+	e.t.Helper()
 	ad := app.NewAdmin(e.app)
 	a := &inbox.Application{AccountID: e.account.ID, Name: fmt.Sprintf("Integration %d", time.Now().UnixNano()), Scopes: scopes}
 	if _, err := ad.CreateApplication(ctx, a); err != nil {
@@ -44,7 +51,7 @@ func (e *env) appToken(scopes ...inbox.Scope) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return g.AccessToken
+	return g.AccessToken, g.Token.ID
 }
 
 // stream opens the event stream; lastID "" sends no Last-Event-ID.
@@ -238,6 +245,31 @@ func TestEventStream(t *testing.T) {
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"field":"last_event_id"`) {
 				t.Errorf("Last-Event-ID %s: %d %s, want 422 on last_event_id", id, resp.StatusCode, body)
 			}
+		}
+	})
+
+	t.Run("RevokedTokenEndsTheStream", func(t *testing.T) {
+		tk, id := e.appTokenID(inbox.ScopeInboxRead)
+		s, _ := e.stream(tk, "")
+		if _, err := app.NewAdmin(e.app).RevokeToken(ctx, e.account.ID, id); err != nil {
+			t.Fatal(err)
+		}
+		timeout := time.After(5 * time.Second)
+	read:
+		for {
+			select {
+			case _, ok := <-s.lines:
+				if !ok {
+					break read
+				}
+			case <-timeout:
+				t.Fatal("the stream of a revoked token still runs after 5 s")
+			}
+		}
+		_, resp := e.stream(tk, "")
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("reconnecting with the revoked token: %d, want 401", resp.StatusCode)
 		}
 	})
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 
+	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/api/chatwoot"
 )
 
@@ -41,6 +42,7 @@ type subscription struct {
 	identifier string
 	account    int64
 	host       int64
+	token      string // the pubsub token it subscribed with
 	// head and tail frame a broadcast: head + message + tail + offset + "}".
 	head, tail []byte
 
@@ -54,6 +56,22 @@ func (s *subscription) accountID() int64 { return s.account }
 func (s *subscription) baseURL() string  { return s.c.base }
 func (s *subscription) view() view       { return view{} }
 func (s *subscription) resync()          { go s.c.disconnect(reasonResync, true) }
+
+// revoked checks the subscription again when users' access changed (an
+// agent removed, a role changed): a host no longer in the account is told
+// it is unauthorized and not to reconnect. A revoked OAuth token (an id)
+// is no subscription's.
+func (s *subscription) revoked(tokenID int64) {
+	if tokenID != 0 {
+		return
+	}
+	go func() {
+		_, err := s.c.hub.app.Subscribe(s.c.ctx, s.account, s.host, s.token)
+		if inbox.ErrorCode(err) == inbox.EUNAUTHORIZED {
+			s.c.disconnect(reasonUnauthorized, false)
+		}
+	}()
+}
 
 // streamID names a subscription's stream in broadcasts and history
 // requests: the host's feed in its account. (Chatwoot streams by pubsub
@@ -96,7 +114,8 @@ func (c *cableConn) subscribe(cmd command) {
 		c.send(typed(cmd.Identifier, "reject_subscription"))
 		return
 	}
-	s := &subscription{c: c, identifier: cmd.Identifier, account: h.AccountID, host: h.ID, replaying: cmd.History != nil}
+	s := &subscription{c: c, identifier: cmd.Identifier, account: h.AccountID, host: h.ID, token: id.PubSubToken,
+		replaying: cmd.History != nil}
 	s.head = append(append([]byte(`{"identifier":`), strconv.Quote(cmd.Identifier)...), `,"message":`...)
 	s.tail = append(append(append(append([]byte(`,"stream_id":`), strconv.Quote(streamID(s.account, s.host))...),
 		`,"epoch":`...), strconv.Quote(epoch)...), `,"offset":`...)
