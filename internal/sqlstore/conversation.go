@@ -185,9 +185,9 @@ func (tx *Tx) conversationWhere(accountID int64, f inbox.ConversationFilter, wit
 		if groups := inbox.SearchTerms(f.Query); len(groups) == 0 {
 			w.add("1 = 0")
 		} else {
-			hits, args := dialectSearch(tx.engine, "messages", accountID, groups)
-			w.add(`c.id IN (SELECT m.conversation_id FROM (`+hits+`) s JOIN messages m ON m.id = s.hit_id
-				WHERE m.account_id = ? AND m.kind IN (`+sqlKindIncoming+`, `+sqlKindOutgoing+`))`, append(args, accountID)...)
+			s := dialectSearch(tx.engine, "messages", "m", accountID, groups)
+			w.add(`c.id IN (SELECT m.conversation_id FROM `+s.from+` WHERE `+s.where+`
+				AND m.kind IN (`+sqlKindIncoming+`, `+sqlKindOutgoing+`))`, s.args...)
 		}
 	}
 	if f.ParticipantHostID != nil {

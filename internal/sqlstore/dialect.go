@@ -114,24 +114,42 @@ var searchables = map[string]struct{ fts, columns string }{
 	"clients":  {"clients_fts", "name email phone identifier"},
 }
 
-// dialectSearch returns a query selecting the columns hit_id and score of the table's rows of
-// the account that hold every group of terms; a lower score is a better
-// match. groups must not be empty.
-func dialectSearch(e engine, table string, accountID int64, groups [][]string) (string, []any) {
+// searchMatch is how an engine finds an account's rows of a table that hold
+// every group of terms: the FROM items (the table under the alias), the
+// condition, and the newest-first order the index streams, so that a LIMIT
+// stops it early. The query's last term matches as a word prefix, the others
+// whole (a prefix over a common start costs a read of every row that has
+// it, a whole word does not).
+type searchMatch struct {
+	from, where, newest string
+	args                []any
+}
+
+// dialectSearch returns the match of groups, which must not be empty.
+func dialectSearch(e engine, table, alias string, accountID int64, groups [][]string) searchMatch {
+	parts := make([]string, len(groups))
 	if e == enginePostgres {
-		var parts []string
-		for _, g := range groups {
-			parts = append(parts, "'"+strings.Join(g, "' <-> '")+"':*")
+		for i, g := range groups {
+			parts[i] = "'" + strings.Join(g, "' <-> '") + "'"
 		}
-		return `SELECT t.id AS hit_id, -ts_rank(t.search, q.q) AS score FROM ` + table + ` t, to_tsquery('simple', ?) q(q)
-			WHERE t.search @@ (q.q && ?::tsquery) AND t.account_id = ?`,
-			[]any{strings.Join(parts, " & "), "'#" + strconv.FormatInt(accountID, 10) + "'", accountID}
+		parts[len(parts)-1] += ":*"
+		return searchMatch{
+			from:   table + " " + alias,
+			where:  alias + ".search @@ (to_tsquery('simple', ?) && ?::tsquery) AND " + alias + ".account_id = ?",
+			newest: alias + ".id DESC",
+			args:   []any{strings.Join(parts, " & "), "'#" + strconv.FormatInt(accountID, 10) + "'", accountID},
+		}
 	}
 	s := searchables[table]
-	var parts []string
-	for _, g := range groups {
-		parts = append(parts, `("`+strings.Join(g, `" + "`)+`"*)`)
+	for i, g := range groups {
+		parts[i] = `"` + strings.Join(g, `" + "`) + `"`
 	}
-	match := `{acct}: "a` + strconv.FormatInt(accountID, 10) + `" AND {` + s.columns + `}: (` + strings.Join(parts, " AND ") + `)`
-	return `SELECT rowid AS hit_id, rank AS score FROM ` + s.fts + ` WHERE ` + s.fts + ` MATCH ?`, []any{match}
+	parts[len(parts)-1] += "*"
+	match := `{acct}: "a` + strconv.FormatInt(accountID, 10) + `" AND {` + s.columns + `}: ((` + strings.Join(parts, ") AND (") + `))`
+	return searchMatch{
+		from:   s.fts + " f JOIN " + table + " " + alias + " ON " + alias + ".id = f.rowid",
+		where:  "f." + s.fts + " MATCH ? AND " + alias + ".account_id = ?",
+		newest: "f.rowid DESC",
+		args:   []any{match, accountID},
+	}
 }

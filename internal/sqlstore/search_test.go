@@ -52,6 +52,9 @@ func TestSearchMessages(t *testing.T) {
 		{"Prefix", inbox.SearchFilter{Query: "chec"}, []int64{once.ID}},
 		{"CaseFolded", inbox.SearchFilter{Query: "KEYS DOOR"}, []int64{twice.ID}},
 		{"EveryWord", inbox.SearchFilter{Query: "keys checkout"}, []int64{once.ID}},
+		// Only the last word matches as a prefix.
+		{"WholeWordsButLast", inbox.SearchFilter{Query: "key door"}, []int64{}},
+		{"LastWordPrefix", inbox.SearchFilter{Query: "keys do"}, []int64{twice.ID, once.ID}},
 		{"EmailAsPhrase", inbox.SearchFilter{Query: "jane@example.com"}, []int64{once.ID}},
 		{"EmailWordsOutOfOrder", inbox.SearchFilter{Query: "example@jane"}, []int64{}},
 		{"Accents", inbox.SearchFilter{Query: "émile"}, []int64{accent.ID}},
