@@ -181,7 +181,11 @@ type Delivery struct {
 	NextAttemptAt time.Time
 	// RetryUntil is when retrying stops: a failure after it fails the
 	// delivery.
-	RetryUntil  time.Time
+	RetryUntil time.Time
+	// LeaseOwner, when set on a new delivery, stores it leased to that
+	// node until LeaseUntil (a node sending what it just made).
+	LeaseOwner  string
+	LeaseUntil  time.Time
 	LastStatus  int
 	LastError   string
 	LastLatency time.Duration

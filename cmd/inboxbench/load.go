@@ -53,6 +53,7 @@ type report struct {
 	PeakRSSMB   float64          `json:"server_peak_rss_mb"`
 	Results     []result         `json:"results"`
 	Realtime    []realtimeResult `json:"realtime,omitempty"`
+	Webhooks    []webhookResult  `json:"webhooks,omitempty"`
 }
 
 func (r *report) print(w io.Writer) {
@@ -62,6 +63,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8d %10.0f %7.3f %7d\n", x.Name, x.RPS, x.P50ms, x.P99ms, x.BodyBytes, x.BareRPS, x.Ratio, x.Errors)
 	}
 	printRealtime(w, r.Realtime)
+	printWebhooks(w, r.Webhooks)
 	fmt.Fprintf(w, "\nserver peak RSS: %.0f MB\n", r.PeakRSSMB)
 }
 

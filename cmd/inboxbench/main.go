@@ -118,6 +118,8 @@ func run(ctx context.Context, args []string) error {
 		"INBOXD_LOG_LEVEL":    "error",
 		// RT3 holds 5,000 connections: no cap but the open-file limit.
 		"INBOXD_MAX_CONNS": "0",
+		// The webhook scenarios' receiver listens on loopback.
+		"INBOXD_WEBHOOK_ALLOW_PRIVATE": "true",
 	}
 	if o.pprofDir != "" {
 		if o.debugAddr, err = freeAddr(); err != nil {
@@ -151,6 +153,9 @@ func run(ctx context.Context, args []string) error {
 		second = func() (*child, error) { return startChild(ctx, bin, []string{"serve"}, env) }
 	}
 	if rep.Realtime, err = runRealtime(ctx, o, ds, srv, second); err != nil {
+		return err
+	}
+	if rep.Webhooks, err = runWebhooks(ctx, o, ds, srv.url); err != nil {
 		return err
 	}
 	rep.PeakRSSMB = srv.peakRSSMB()

@@ -56,8 +56,9 @@ func (s *System) TakeFanOut(ctx context.Context, owner string, lease time.Durati
 // CommitFanOut stores the deliveries made from the events after position
 // from up to position to, and moves the fan-out cursor there, in one
 // transaction: it returns false (storing nothing) when owner no longer
-// holds the cursor at from.
-func (s *System) CommitFanOut(ctx context.Context, owner string, from, to int64, ds []*inbox.Delivery) (bool, error) {
+// holds the cursor at from. Deliveries with a LeaseOwner are stored leased
+// to it for lease (the fan-out sends them at once, without claiming them).
+func (s *System) CommitFanOut(ctx context.Context, owner string, from, to int64, ds []*inbox.Delivery, lease time.Duration) (bool, error) {
 	var ok bool
 	err := s.app.store.Update(ctx, func(tx inbox.Tx) (err error) {
 		if ok, err = tx.AdvanceCursor(ctx, FanOutCursor, owner, from, to); err != nil || !ok {
@@ -65,10 +66,44 @@ func (s *System) CommitFanOut(ctx context.Context, owner string, from, to int64,
 		}
 		for _, d := range ds {
 			d.NextAttemptAt, d.RetryUntil = tx.Now(), tx.Now().Add(RetryWindow)
+			if d.LeaseOwner != "" {
+				d.LeaseUntil = tx.Now().Add(lease)
+			}
 		}
 		return tx.CreateDeliveries(ctx, ds)
 	})
 	return ok, err
+}
+
+// Outgoing returns deliveries ready to send: with their webhooks and
+// signing keys.
+func (s *System) Outgoing(ctx context.Context, ds []*inbox.Delivery) ([]*Outgoing, error) {
+	var out []*Outgoing
+	err := s.app.store.View(ctx, func(tx inbox.Tx) (err error) {
+		out, err = s.outgoing(ctx, tx, ds)
+		return err
+	})
+	return out, err
+}
+
+func (s *System) outgoing(ctx context.Context, tx inbox.Tx, ds []*inbox.Delivery) ([]*Outgoing, error) {
+	var out []*Outgoing
+	hooks := map[int64]*Outgoing{}
+	for _, d := range ds {
+		o := &Outgoing{Delivery: d}
+		if h, ok := hooks[d.WebhookID]; ok {
+			o.Webhook, o.Key, o.KeyErr = h.Webhook, h.Key, h.KeyErr
+		} else {
+			var err error
+			if o.Webhook, err = tx.FindWebhookByID(ctx, d.AccountID, d.WebhookID); err != nil {
+				return nil, err
+			}
+			o.Key, o.KeyErr = s.signingKey(ctx, tx, o.Webhook)
+			hooks[d.WebhookID] = o
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // Target is a webhook that receives events, with the visibility its
@@ -231,26 +266,12 @@ type Outgoing struct {
 func (s *System) ClaimDeliveries(ctx context.Context, owner string, lease time.Duration, limit int, skip []int64) ([]*Outgoing, error) {
 	var out []*Outgoing
 	err := s.app.store.Update(ctx, func(tx inbox.Tx) error {
-		out = nil
 		ds, err := tx.ClaimDeliveries(ctx, owner, tx.Now(), tx.Now().Add(lease), limit, skip)
 		if err != nil {
 			return err
 		}
-		hooks := map[int64]*Outgoing{}
-		for _, d := range ds {
-			o := &Outgoing{Delivery: d}
-			if h, ok := hooks[d.WebhookID]; ok {
-				o.Webhook, o.Key, o.KeyErr = h.Webhook, h.Key, h.KeyErr
-			} else {
-				if o.Webhook, err = tx.FindWebhookByID(ctx, d.AccountID, d.WebhookID); err != nil {
-					return err
-				}
-				o.Key, o.KeyErr = s.signingKey(ctx, tx, o.Webhook)
-				hooks[d.WebhookID] = o
-			}
-			out = append(out, o)
-		}
-		return nil
+		out, err = s.outgoing(ctx, tx, ds)
+		return err
 	})
 	return out, err
 }
@@ -288,62 +309,93 @@ type Attempt struct {
 // OK reports whether the receiver accepted the delivery (any 2xx).
 func (a Attempt) OK() bool { return a.Err == "" && a.Status >= 200 && a.Status < 300 }
 
-// CompleteDelivery records an attempt and decides what follows: delivered
-// on a 2xx; otherwise a retry after RetryDelay (with jitter) until the retry
-// window closes, then failed. A webhook that has failed without a success
-// for inbox.WebhookDisableAfter is disabled (its pending deliveries fail);
-// disabled is true when this attempt disabled it.
-func (s *System) CompleteDelivery(ctx context.Context, o *Outgoing, at Attempt) (disabled bool, err error) {
-	err = s.app.store.Update(ctx, func(tx inbox.Tx) error {
-		disabled = false
-		d := *o.Delivery
+// Completion is the outcome of one attempt of a claimed delivery.
+type Completion struct {
+	Out     *Outgoing
+	Attempt Attempt
+}
+
+// CompleteDeliveries records attempts, in order, in one transaction, and
+// decides what follows each: delivered on a 2xx; otherwise a retry after
+// RetryDelay (with jitter) until the retry window closes, then failed. A
+// webhook that has failed without a success for inbox.WebhookDisableAfter
+// is disabled (its pending deliveries fail); those this disabled are
+// returned, with the reason. An attempt of a delivery no longer pending
+// (redelivered meanwhile, or its webhook deleted) is dropped.
+func (s *System) CompleteDeliveries(ctx context.Context, cs []Completion) ([]*inbox.Webhook, error) {
+	var disabled []*inbox.Webhook
+	done := make([]inbox.Delivery, len(cs))
+	err := s.app.store.Update(ctx, func(tx inbox.Tx) error {
+		disabled = nil
+		hooks := map[int64]*inbox.Webhook{}
+		dirty := map[int64]bool{}
+		var order []int64
 		now := tx.Now()
-		d.LastStatus, d.LastError, d.LastLatency = at.Status, at.Err, at.Latency
-		if at.OK() {
-			d.State, d.DeliveredAt = inbox.WebhookDelivered, &now
-		} else if !now.Before(d.RetryUntil) {
-			d.State = inbox.WebhookFailed
-		} else {
-			d.State = inbox.WebhookPending
-			// The last retry falls on the window's end.
-			if d.NextAttemptAt = now.Add(jitter(RetryDelay(d.Attempts + 1))); d.NextAttemptAt.After(d.RetryUntil) {
-				d.NextAttemptAt = d.RetryUntil
+		for i, c := range cs {
+			d, at := *c.Out.Delivery, c.Attempt
+			d.LastStatus, d.LastError, d.LastLatency = at.Status, at.Err, at.Latency
+			switch {
+			case at.OK():
+				d.State, d.DeliveredAt = inbox.WebhookDelivered, &now
+			case !now.Before(d.RetryUntil):
+				d.State = inbox.WebhookFailed
+			default:
+				d.State = inbox.WebhookPending
+				// The last retry falls on the window's end.
+				if d.NextAttemptAt = now.Add(jitter(RetryDelay(d.Attempts + 1))); d.NextAttemptAt.After(d.RetryUntil) {
+					d.NextAttemptAt = d.RetryUntil
+				}
 			}
-		}
-		if err := tx.CompleteDelivery(ctx, &d, &inbox.DeliveryAttempt{At: at.At, Status: at.Status, Latency: at.Latency,
-			Error: at.Err}); err != nil {
+			err := tx.CompleteDelivery(ctx, &d, &inbox.DeliveryAttempt{At: at.At, Status: at.Status, Latency: at.Latency, Error: at.Err})
 			if inbox.ErrorCode(err) == inbox.ENOTFOUND {
-				return nil // no longer pending: redelivered, or its webhook deleted or disabled meanwhile
+				done[i] = *c.Out.Delivery
+				continue
+			} else if err != nil {
+				return err
 			}
-			return err
-		}
-		*o.Delivery = d
-		w, err := tx.FindWebhookByID(ctx, d.AccountID, d.WebhookID)
-		if err != nil {
-			return err
-		}
-		switch {
-		case at.OK():
-			// Written only when it changes something worth the write.
-			if w.FailingSince == nil && w.LastSuccessAt != nil && now.Sub(*w.LastSuccessAt) < time.Minute {
-				return nil
+			done[i] = d
+			w, ok := hooks[d.WebhookID]
+			if !ok {
+				if w, err = tx.FindWebhookByID(ctx, d.AccountID, d.WebhookID); err != nil {
+					return err
+				}
+				hooks[w.ID] = w
+				order = append(order, w.ID)
 			}
-			w.FailingSince, w.LastSuccessAt = nil, &now
-		case w.FailingSince == nil:
-			w.FailingSince = &now
-		case w.DisabledAt == nil && now.Sub(*w.FailingSince) >= inbox.WebhookDisableAfter:
-			w.DisabledAt = &now
-			w.DisabledReason = fmt.Sprintf("disabled after failing without a success since %s (last error: %s)",
-				w.FailingSince.Format(time.RFC3339), at.Err)
-			disabled = true
+			switch {
+			case at.OK():
+				// Written only when it changes something worth the write.
+				if w.FailingSince != nil || w.LastSuccessAt == nil || now.Sub(*w.LastSuccessAt) >= time.Minute {
+					w.FailingSince, w.LastSuccessAt, dirty[w.ID] = nil, &now, true
+				}
+			case w.FailingSince == nil:
+				w.FailingSince, dirty[w.ID] = &now, true
+			case w.DisabledAt == nil && now.Sub(*w.FailingSince) >= inbox.WebhookDisableAfter:
+				w.DisabledAt, dirty[w.ID] = &now, true
+				w.DisabledReason = fmt.Sprintf("disabled after failing without a success since %s (last error: %s)",
+					w.FailingSince.Format(time.RFC3339), at.Err)
+				disabled = append(disabled, w)
+			}
+		}
+		for _, id := range order {
+			if w := hooks[id]; dirty[id] {
+				if err := tx.SetWebhookHealth(ctx, w); err != nil {
+					return err
+				}
+			}
+		}
+		for _, w := range disabled {
 			if err := tx.FailDeliveries(ctx, w.AccountID, w.ID, "webhook disabled"); err != nil {
 				return err
 			}
-		default:
-			return nil
 		}
-		return tx.SetWebhookHealth(ctx, w)
+		return nil
 	})
+	if err == nil {
+		for i, c := range cs {
+			*c.Out.Delivery = done[i]
+		}
+	}
 	return disabled, err
 }
 

@@ -222,7 +222,7 @@ func TestTailPruned(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("TakeFanOut: %v %v", ok, err)
 	}
-	if ok, err := sys.CommitFanOut(ctx, "test", pos, got[9].Seq, nil); err != nil || !ok {
+	if ok, err := sys.CommitFanOut(ctx, "test", pos, got[9].Seq, nil, 0); err != nil || !ok {
 		t.Fatalf("CommitFanOut: %v %v", ok, err)
 	}
 	r := app.DefaultRetention()

@@ -59,19 +59,29 @@ func (tx *Tx) CreateDeliveries(ctx context.Context, ds []*inbox.Delivery) error 
 				state,
 				next_attempt_at,
 				retry_until,
+				lease_owner,
+				lease_until,
 				created_at,
 				updated_at
-			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (webhook_id, event_seq, event) DO NOTHING
 			RETURNING id`,
 			d.AccountID, d.WebhookID, d.EventSeq, d.Event, d.UUID, d.Body, d.State, ts(d.NextAttemptAt),
-			ts(d.RetryUntil), ts(tx.now), ts(tx.now)).Scan(&id)
+			ts(d.RetryUntil), d.LeaseOwner, tsOrZero(d.LeaseUntil), ts(tx.now), ts(tx.now)).Scan(&id)
 		if err != nil && err != sql.ErrNoRows {
 			return normalize(err)
 		}
 		d.ID = id
 	}
 	return nil
+}
+
+// tsOrZero stores a zero time as 0 (no lease).
+func tsOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ts(t)
 }
 
 // ClaimDeliveries leases due deliveries to owner.

@@ -136,12 +136,19 @@ func (tx *Tx) events(ctx context.Context, q string, args ...any) ([]*inbox.Event
 // SequenceEvents places committed events in the outbox order (see
 // migration 0007a). On PostgreSQL it numbers up to limit committed,
 // unnumbered events, in id order, after the last number given, and wakes the
-// other nodes; it returns 0 at once when another transaction holds the
-// numbering (that one will wake everyone when it commits). SQLite's ids are
-// already in commit order: it does nothing.
+// other nodes with NOTIFY (the only one sent: see migration 0007c); it
+// returns 0 at once when another transaction holds the numbering (that one
+// will wake everyone when it commits). SQLite's ids are already in commit
+// order: it does nothing.
 func (tx *Tx) SequenceEvents(ctx context.Context, limit int) (int, error) {
 	if tx.engine != enginePostgres {
 		return 0, nil
+	}
+	// A transaction that takes a row lock must flush the WAL when it
+	// commits; most wakes find nothing to number, and learn it without one.
+	var waiting bool
+	if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE seq IS NULL)`).Scan(&waiting); err != nil || !waiting {
+		return 0, err
 	}
 	var last int64
 	err := tx.queryRow(ctx, `

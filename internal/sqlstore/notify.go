@@ -14,10 +14,11 @@ import (
 // each time it wakes.
 //
 // Commits of this process are signalled directly. On PostgreSQL the channel
-// also receives every notification on the inboxd_events channel (each
-// transaction writing events sends one when it commits, and so does the
-// transaction that sequences them), from any node, through a dedicated
-// LISTEN connection. That connection is re-established when it drops, with
+// also receives every notification on the inboxd_events channel, from any
+// node, through a dedicated LISTEN connection: the transaction that
+// sequences new events sends one, so a commit on one node wakes the others
+// as soon as its own node has numbered it (writers do not notify: see
+// migration 0007c). That connection is re-established when it drops, with
 // one value sent after it is back, since notifications sent meanwhile were
 // lost; a reader must also poll, so that a lost notification costs
 // latency, never an event.

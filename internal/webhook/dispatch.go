@@ -23,8 +23,14 @@ type claimed struct {
 	until time.Time
 }
 
-// claimBatch bounds one claim.
-const claimBatch = 64
+// claimBatch bounds one claim; recordBatch the attempts recorded in one
+// transaction; laneQueue the deliveries a lane holds (beyond it, they wait
+// in the database).
+const (
+	claimBatch  = 64
+	recordBatch = 256
+	laneQueue   = 256
+)
 
 // dispatch claims due deliveries whenever it is woken (a fan-out made some,
 // a request finished) and at every poll (retries, other nodes' work).
@@ -69,21 +75,27 @@ func (s *Service) claim(ctx context.Context) {
 			}
 			return
 		}
-		s.mu.Lock()
-		for _, o := range outs {
-			l := s.lanes[o.Delivery.WebhookID]
-			if l == nil {
-				l = &lane{id: o.Delivery.WebhookID}
-				s.lanes[l.id] = l
-			}
-			l.queue = append(l.queue, claimed{o: o, until: start.Add(deliveryLease)})
-			s.total++
-			s.startLane(l)
-		}
-		s.mu.Unlock()
+		s.enqueue(outs, start.Add(deliveryLease))
 		if len(outs) < free {
 			return
 		}
+	}
+}
+
+// enqueue puts deliveries leased until until into their lanes and starts
+// what the lanes have room for.
+func (s *Service) enqueue(outs []*app.Outgoing, until time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range outs {
+		l := s.lanes[o.Delivery.WebhookID]
+		if l == nil {
+			l = &lane{id: o.Delivery.WebhookID}
+			s.lanes[l.id] = l
+		}
+		l.queue = append(l.queue, claimed{o: o, until: until})
+		s.total++
+		s.startLane(l)
 	}
 }
 
@@ -98,44 +110,84 @@ func (s *Service) startLane(l *lane) {
 	}
 }
 
-// deliver sends one delivery and records the attempt. A delivery whose
-// lease is nearly over is not started: another claim (this node's or
-// another's) sends it once the lease ends, so it is never sent twice at
-// once.
+// deliver sends one delivery and hands its outcome to the recorder. A
+// delivery whose lease is nearly over is not started: another claim (this
+// node's or another's) sends it once the lease ends, so it is never sent
+// twice at once. The lane's slot frees as soon as the answer is in.
 func (s *Service) deliver(l *lane, c claimed) {
 	defer s.running.Done()
 	if time.Until(c.until) >= sendMargin {
 		at := s.send(c.o)
 		metrics.WebhookDelivery(c.o.Webhook.Dialect, result(at), at.Latency)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		disabled, err := s.d.System.CompleteDelivery(ctx, c.o, at)
-		cancel()
-		if err != nil {
-			// The lease ends and the delivery is sent again: at least once.
-			s.log.Warn("webhooks: recording an attempt failed", "delivery", c.o.Delivery.ID, "error", err)
-		} else if disabled {
-			s.log.Warn("webhook disabled", "account", c.o.Webhook.AccountID, "webhook", c.o.Webhook.ID,
-				"url", c.o.Webhook.URL, "reason", c.o.Webhook.DisabledReason, "last_error", at.Err)
-		}
+		s.results <- app.Completion{Out: c.o, Attempt: at}
 	}
 	s.mu.Lock()
 	l.inflight--
 	s.total--
 	s.startLane(l)
-	if l.inflight == 0 && len(l.queue) == 0 {
+	empty := l.inflight == 0 && len(l.queue) == 0
+	if empty {
 		delete(s.lanes, l.id)
 	}
 	s.mu.Unlock()
-	s.poke()
+	if empty {
+		s.poke() // what waits in the database for this lane may come now
+	}
 }
 
-// drain waits for the requests in flight, then gives up this node's
-// leases so that the next node (or this one restarted) carries on at once.
+// record stores attempts' outcomes, as many per transaction as have come
+// in, until results is closed.
+func (s *Service) record() {
+	defer close(s.recorded)
+	for first := range s.results {
+		batch := []app.Completion{first}
+	more:
+		for len(batch) < recordBatch {
+			select {
+			case c, ok := <-s.results:
+				if !ok {
+					break more
+				}
+				batch = append(batch, c)
+			default:
+				break more
+			}
+		}
+		s.flush(batch)
+	}
+}
+
+// flush records a batch, retrying a few times; what cannot be recorded is
+// sent again when its lease ends (at least once).
+func (s *Service) flush(batch []app.Completion) {
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		disabled, err := s.d.System.CompleteDeliveries(ctx, batch)
+		cancel()
+		if err == nil {
+			for _, w := range disabled {
+				s.log.Warn("webhook disabled", "account", w.AccountID, "webhook", w.ID, "url", w.URL, "reason", w.DisabledReason)
+			}
+			return
+		}
+		s.log.Warn("webhooks: recording attempts failed", "attempts", len(batch), "error", err)
+		if attempt == 5 {
+			return
+		}
+		time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+	}
+}
+
+// drain waits for the requests in flight and for their outcomes to be
+// recorded, then gives up this node's leases so that the next node (or
+// this one restarted) carries on at once.
 func (s *Service) drain() {
 	s.mu.Lock()
 	s.stopping = true
 	s.mu.Unlock()
 	s.running.Wait()
+	close(s.results)
+	<-s.recorded
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.d.System.ReleaseLeases(ctx, s.owner); err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,13 +79,16 @@ func (s *Service) fanOutFrom(ctx context.Context, committed int64) error {
 			}
 		}
 		if pos := sub.Position(); pos > committed && (len(ds) > 0 || time.Since(lastCommit) > time.Second) {
-			ok, err := s.d.System.CommitFanOut(ctx, s.owner, committed, pos, ds)
+			leased := s.leaseLocally(ds)
+			start := time.Now()
+			ok, err := s.d.System.CommitFanOut(ctx, s.owner, committed, pos, ds, deliveryLease)
 			if err != nil || !ok {
 				return err // lost the cursor: another node carries on
 			}
 			committed, lastCommit = pos, time.Now()
-			if len(ds) > 0 {
-				s.poke()
+			s.sendNow(ctx, leased, start.Add(deliveryLease))
+			if len(leased) < len(ds) {
+				s.poke() // some wait in the database for a lane to free
 			}
 		}
 		if time.Since(renewed) > fanOutLease/3 {
@@ -95,6 +99,52 @@ func (s *Service) fanOutFrom(ctx context.Context, committed int64) error {
 			renewed = time.Now()
 		}
 	}
+}
+
+// leaseLocally marks the deliveries this node will send at once, leased to
+// it as they are stored: those whose lane has room for them. The others
+// are stored unleased and claimed when their lane frees.
+func (s *Service) leaseLocally(ds []*inbox.Delivery) []*inbox.Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	room := map[int64]int{}
+	var out []*inbox.Delivery
+	for _, d := range ds {
+		n, ok := room[d.WebhookID]
+		if !ok {
+			n = laneQueue
+			if l := s.lanes[d.WebhookID]; l != nil {
+				n -= l.inflight + len(l.queue)
+			}
+		}
+		if n > 0 && !s.stopping {
+			d.LeaseOwner = s.owner
+			out = append(out, d)
+			n--
+		}
+		room[d.WebhookID] = n
+	}
+	return out
+}
+
+// sendNow queues stored deliveries leased to this node until until.
+func (s *Service) sendNow(ctx context.Context, leased []*inbox.Delivery, until time.Time) {
+	var ds []*inbox.Delivery
+	for _, d := range leased {
+		if d.ID != 0 { // 0: made before, by a fan-out that ran twice
+			ds = append(ds, d)
+		}
+	}
+	if len(ds) == 0 {
+		return
+	}
+	outs, err := s.d.System.Outgoing(ctx, ds)
+	if err != nil {
+		// Their leases end and they are claimed then.
+		s.log.Warn("webhooks: reading new deliveries failed", "error", err)
+		return
+	}
+	s.enqueue(outs, until)
 }
 
 // deliveriesFor renders events for the webhooks that want them.
@@ -134,35 +184,100 @@ func (s *Service) deliveriesFor(ctx context.Context, evs []*inbox.Event) ([]*inb
 		}
 		groups[k] = append(groups[k], t)
 	}
-	var out []*inbox.Delivery
+	// Render in parallel: chunks of one group's events, each in a read
+	// transaction of its own.
+	var jobs []renderJob
 	for _, k := range keys {
 		group := groups[k]
-		vis := group[0].Visibility
-		err := s.d.App.Load(ctx, vis, func(l *app.Loader) error {
-			for _, e := range evs {
-				if e.AccountID != vis.AccountID {
-					continue
-				}
-				payloads, err := s.encode(l, group[0].Webhook.Dialect, e)
-				if err != nil {
-					return err
-				}
-				for _, p := range payloads {
-					for _, t := range group {
-						if t.Wants(p.Name, e.CreatedAt) {
-							out = append(out, &inbox.Delivery{AccountID: e.AccountID, WebhookID: t.Webhook.ID,
-								EventSeq: e.Seq, Event: p.Name, UUID: uuid.NewString(), Body: p.Body})
-						}
+		var mine []*inbox.Event
+		for _, e := range evs {
+			if e.AccountID == group[0].Visibility.AccountID && s.wanted(group, e) {
+				mine = append(mine, e)
+			}
+		}
+		for len(mine) > 0 {
+			n := min(len(mine), renderChunk)
+			jobs = append(jobs, renderJob{group: group, evs: mine[:n]})
+			mine = mine[n:]
+		}
+	}
+	results := make([][]*inbox.Delivery, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, renderWorkers)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i], errs[i] = s.render(ctx, j)
+		}()
+	}
+	wg.Wait()
+	var out []*inbox.Delivery
+	for i := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		out = append(out, results[i]...)
+	}
+	return out, nil
+}
+
+// Rendering runs renderWorkers read transactions at once, of at most
+// renderChunk events each.
+const (
+	renderWorkers = 4
+	renderChunk   = 25
+)
+
+// renderJob is a chunk of events for a group of targets that see alike.
+type renderJob struct {
+	group []*app.Target
+	evs   []*inbox.Event
+}
+
+// wanted reports whether any target of the group wants an event the event
+// fires, so events nobody subscribed to are not rendered.
+func (s *Service) wanted(group []*app.Target, e *inbox.Event) bool {
+	var names []string
+	if group[0].Webhook.Dialect == inbox.WebhookBookingSync {
+		names = bookingsync.EventNames(e)
+	} else {
+		names = chatwoot.EventNames(e)
+	}
+	for _, n := range names {
+		for _, t := range group {
+			if t.Wants(n, e.CreatedAt) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// render makes the deliveries of a chunk.
+func (s *Service) render(ctx context.Context, j renderJob) ([]*inbox.Delivery, error) {
+	var out []*inbox.Delivery
+	err := s.d.App.Load(ctx, j.group[0].Visibility, func(l *app.Loader) error {
+		for _, e := range j.evs {
+			payloads, err := s.encode(l, j.group[0].Webhook.Dialect, e)
+			if err != nil {
+				return err
+			}
+			for _, p := range payloads {
+				for _, t := range j.group {
+					if t.Wants(p.Name, e.CreatedAt) {
+						out = append(out, &inbox.Delivery{AccountID: e.AccountID, WebhookID: t.Webhook.ID,
+							EventSeq: e.Seq, Event: p.Name, UUID: uuid.NewString(), Body: p.Body})
 					}
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 func (s *Service) encode(l *app.Loader, dialect string, e *inbox.Event) ([]app.EventPayload, error) {

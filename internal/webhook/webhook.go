@@ -100,6 +100,10 @@ type Service struct {
 	total    int  // requests in flight or queued in lanes
 	stopping bool // no request starts any more
 	running  sync.WaitGroup
+	// results carries attempts' outcomes to the recorder, which closes
+	// recorded when it is done.
+	results  chan app.Completion
+	recorded chan struct{}
 
 	// synced remembers when each account's API inbox webhooks were last
 	// brought in step with their inboxes.
@@ -109,7 +113,8 @@ type Service struct {
 // New returns a Service; Run starts it.
 func New(d Deps) *Service {
 	s := &Service{d: d, log: d.Logger, client: d.Client, owner: d.Owner, wake: make(chan struct{}, 1),
-		lanes: map[int64]*lane{}, synced: map[int64]time.Time{}}
+		lanes: map[int64]*lane{}, synced: map[int64]time.Time{}, results: make(chan app.Completion, 4096),
+		recorded: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -159,6 +164,7 @@ func (s *Service) Run(ctx context.Context) {
 			s.log.Warn("webhooks: releasing leases failed", "error", err)
 		}
 	}
+	go s.record()
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); s.fanOut(ctx) }()

@@ -39,6 +39,16 @@ func webhookName(e *inbox.Event) string {
 	return ""
 }
 
+// EventNames returns the BookingSync webhook event a domain event fires
+// (none or one), before anything is loaded. EncodeEvent may still send
+// nothing: an activity line, a record the reader does not see.
+func EventNames(e *inbox.Event) []string {
+	if n := webhookName(e); n != "" {
+		return []string{n}
+	}
+	return nil
+}
+
 // EncodeEvent renders the BookingSync webhook payload of an event for a
 // reader (an application: the Loader's visibility carries its scopes):
 // {"account_id", "event", "resource": {"links": templates, "<singular>":

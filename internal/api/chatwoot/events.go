@@ -25,9 +25,11 @@ var conversationUpdatedKeys = map[string]string{
 	"priority":               "priority",
 }
 
-// webhookNames returns the Chatwoot webhook events a domain event fires, in
-// the order Chatwoot sends them; none for events it has no webhook for.
-func webhookNames(e *inbox.Event) []string {
+// EventNames returns the Chatwoot webhook events a domain event fires, in
+// the order Chatwoot sends them, before anything is loaded; none for events
+// it has no webhook for. (EncodeEvent may still send none of them: an
+// activity line, a record the reader does not see.)
+func EventNames(e *inbox.Event) []string {
 	switch e.Type {
 	case inbox.EventConversationCreated:
 		return []string{"conversation_created"}
@@ -60,7 +62,7 @@ func webhookNames(e *inbox.Event) []string {
 // base is the public URL attachment links start with; now decides
 // can_reply.
 func EncodeEvent(l *app.Loader, e *inbox.Event, base string, now time.Time) ([]app.EventPayload, error) {
-	names := webhookNames(e)
+	names := EventNames(e)
 	if len(names) == 0 {
 		return nil, nil
 	}
