@@ -302,7 +302,7 @@ func TestHistoryPastRetention(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("take fan-out: %v %v", ok, err)
 	}
-	if _, err := e.sys.CommitFanOut(ctx, "test", pos, head, nil); err != nil {
+	if _, err := e.sys.CommitFanOut(ctx, "test", pos, head, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)
