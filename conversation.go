@@ -129,7 +129,18 @@ type ConversationFilter struct {
 	// Conditions is an advanced filter, AND-ed with the fields above.
 	Conditions []ConversationCondition
 	Sort       string // "" (id asc), or one of the ConversationSort values
-	Page       Page
+	// Before continues a listing sorted by SortLastActivityDesc after the
+	// conversation it names: a keyset cursor, so a deep page costs what the
+	// first one does (no OFFSET).
+	Before *ActivityCursor
+	Page   Page
+}
+
+// ActivityCursor is a place in a listing by last activity, newest first:
+// the last conversation of the previous page.
+type ActivityCursor struct {
+	LastActivityAt time.Time
+	ID             int64
 }
 
 // Bounds of a conversation filter's free-form inputs. Larger ones are
@@ -155,6 +166,9 @@ func (f *ConversationFilter) Validate() error {
 	if len(f.Query) > MaxFilterValueLength {
 		return &Error{Code: EINVALID, Field: "q",
 			Message: fmt.Sprintf("Search query is too long (maximum is %d characters)", MaxFilterValueLength)}
+	}
+	if f.Before != nil && f.Sort != SortLastActivityDesc {
+		return FieldError("before", "needs the listing sorted by last activity, newest first")
 	}
 	if len(f.Labels) > MaxFilterValues {
 		return FieldError("labels", fmt.Sprintf("is too long (maximum is %d labels)", MaxFilterValues))

@@ -201,6 +201,41 @@ type Tx interface {
 	// DeleteInbox removes an inbox that has no conversations (ECONFLICT
 	// otherwise) with its memberships and contact identities.
 	DeleteInbox(ctx context.Context, accountID, id int64) error
+	// UpdateApplication changes an application and returns it.
+	UpdateApplication(ctx context.Context, accountID, id int64, u ApplicationUpdate) (*Application, error)
+
+	// Web sign-in (session.go). FindHostsByEmail lists the hosts of every
+	// account with that e-mail in any letter case, removed ones left out
+	// (sign-in has no account yet), by ascending id.
+	FindHostsByEmail(ctx context.Context, email string) ([]*Host, error)
+	// FindHostPassword returns a host's password hash; ENOTFOUND when the
+	// host has none.
+	FindHostPassword(ctx context.Context, accountID, hostID int64) (string, error)
+	SetHostPassword(ctx context.Context, accountID, hostID int64, hash string) error
+	CreateInvitation(ctx context.Context, inv *Invitation) error
+	// FindInvitationByHash looks an invitation up by its token's hash,
+	// across accounts.
+	FindInvitationByHash(ctx context.Context, hash []byte) (*Invitation, error)
+	// UseInvitation marks an invitation used; ENOTFOUND when it already was.
+	UseInvitation(ctx context.Context, accountID, id int64) error
+	CreateSession(ctx context.Context, s *Session) error
+	// FindSessionByHash looks a session up by its token's hash, across accounts.
+	FindSessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// TouchSession sets a session's last_seen_at to the transaction's time.
+	TouchSession(ctx context.Context, accountID, id int64) error
+	DeleteSession(ctx context.Context, accountID, id int64) error
+	// DeleteHostSessions deletes a host's sessions: every one, or with
+	// seenBefore set, those last seen before it or past their expiry.
+	DeleteHostSessions(ctx context.Context, accountID, hostID int64, seenBefore *time.Time) error
+	CreateAuthorizationCode(ctx context.Context, c *AuthorizationCode) error
+	// FindAuthorizationCodeByHash looks a code up by its hash, across accounts.
+	FindAuthorizationCodeByHash(ctx context.Context, hash []byte) (*AuthorizationCode, error)
+	// UseAuthorizationCode marks a code used and records the token it was
+	// exchanged for; ENOTFOUND when it already was used.
+	UseAuthorizationCode(ctx context.Context, accountID, id, tokenID int64) error
+	// DeleteExpiredAuthorizationCodes deletes an application's codes that
+	// expired before t.
+	DeleteExpiredAuthorizationCodes(ctx context.Context, accountID, applicationID int64, t time.Time) error
 
 	CreateEvent(ctx context.Context, e *Event) error
 	// FindEvents lists an account's events with an id above afterID, by id

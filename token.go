@@ -113,10 +113,19 @@ type Application struct {
 	// applications created before inboxd kept it, until it is rotated.
 	SecretSealed []byte
 	Scopes       Scopes
-	RedirectURI  string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// RedirectURI holds the registered redirect URIs, one a line (as
+	// Doorkeeper stores them); RedirectURIs splits them.
+	RedirectURI string
+	// Public marks a client that cannot keep a secret (a native or browser
+	// application): it authenticates with its client_id alone, may use only
+	// the authorization-code grant, and must use PKCE.
+	Public    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// RedirectURIs returns the application's registered redirect URIs.
+func (a *Application) RedirectURIs() []string { return strings.Fields(a.RedirectURI) }
 
 // Token kinds.
 const (

@@ -278,7 +278,9 @@ func runAppsCreate(ctx context.Context, c *cli, args []string) error {
 	account := accountFlag(fs)
 	name := fs.String("name", "", "name of the application (required)")
 	scopeList := fs.String("scopes", "", "comma-separated scopes the application may request, e.g. inbox_read,inbox_write (required)")
-	redirect := fs.String("redirect-uri", "", "OAuth redirect URI")
+	var redirect uriList
+	fs.Var(&redirect, "redirect-uri", "redirect URI the authorization-code grant may send codes to (repeat for several)")
+	public := fs.Bool("public", false, "a public client (a native or browser app): no secret, PKCE required")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
@@ -292,30 +294,22 @@ func runAppsCreate(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := c.open(ctx, cfg)
+	m, err := c.openIn(ctx, cfg, *account)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if err := checkAccount(ctx, m.Admin, *account); err != nil {
-		return err
-	}
 	a := &inbox.Application{AccountID: *account, Name: strings.TrimSpace(*name), Scopes: scopes,
-		RedirectURI: strings.TrimSpace(*redirect)}
+		RedirectURI: strings.Join(redirect, "\n"), Public: *public}
 	secret, err := m.Admin.CreateApplication(ctx, a)
 	if err != nil {
 		return err
 	}
-	return c.print(map[string]any{
-		"id":            a.ID,
-		"account_id":    a.AccountID,
-		"name":          a.Name,
-		"client_id":     a.ClientID,
-		"client_secret": secret,
-		"scopes":        scopeNames(a.Scopes),
-		"redirect_uri":  a.RedirectURI,
-		"created_at":    timeJSON(a.CreatedAt),
-	})
+	out := appJSON(a)
+	if !a.Public { // a public client has no secret to keep
+		out["client_secret"] = secret
+	}
+	return c.print(out)
 }
 
 func runTokensCreate(ctx context.Context, c *cli, args []string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net"
 	"strings"
@@ -66,6 +67,8 @@ type demo struct {
 	application   *inbox.Application
 	clientSecret  string
 	grant         *app.TokenGrant
+	// adminPassword and agentPassword sign in to the web inbox.
+	adminPassword, agentPassword string
 }
 
 // demoMessage is one line of a seeded conversation.
@@ -239,6 +242,22 @@ func seedDemo(ctx context.Context, a *app.App, ad *app.Admin, now time.Time) (*d
 		return nil, err
 	}
 
+	for _, cr := range []inbox.CannedResponse{
+		{ShortCode: "checkin", Content: "Check-in is from 3pm; the key box code is in your arrival guide."},
+		{ShortCode: "thanks", Content: "Thank you for staying with us! We hope to welcome you again soon."},
+	} {
+		if _, err := a.CreateCannedResponse(ctx, cr); err != nil {
+			return nil, err
+		}
+	}
+	d.adminPassword, d.agentPassword = demoPassword(), demoPassword()
+	if err := ad.SetPassword(ctx, acc, d.admin.ID, d.adminPassword); err != nil {
+		return nil, err
+	}
+	if err := ad.SetPassword(ctx, acc, d.agent.ID, d.agentPassword); err != nil {
+		return nil, err
+	}
+
 	d.application = &inbox.Application{AccountID: acc, Name: "Channel manager (demo)",
 		Scopes: inbox.Scopes{inbox.ScopeInboxWrite, inbox.ScopeClientsRead, inbox.ScopeBookingsRead}}
 	if d.clientSecret, err = ad.CreateApplication(ctx, d.application); err != nil {
@@ -358,10 +377,27 @@ func (d *demo) output(base string) map[string]any {
 			"scope":          d.grant.Scopes.String(),
 			"expires_in":     int64(d.grant.ExpiresIn / time.Second),
 		},
+		"web": map[string]any{
+			"url":           base + "/signin",
+			"administrator": map[string]string{"email": d.admin.Email, "password": d.adminPassword},
+			"agent":         map[string]string{"email": d.agent.Email, "password": d.agentPassword},
+		},
 		"inboxes":       inboxes,
 		"clients":       clients,
 		"booking_id":    d.booking.ID,
 		"conversations": convs,
 		"curl":          curl,
 	}
+}
+
+// demoPassword returns a random password for a demo host: 16 letters and
+// digits, easy to type.
+func demoPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }

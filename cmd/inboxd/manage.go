@@ -208,6 +208,7 @@ func inboxJSON(b *inbox.Inbox) map[string]any {
 func appJSON(a *inbox.Application) map[string]any {
 	return map[string]any{"id": a.ID, "account_id": a.AccountID, "name": a.Name, "client_id": a.ClientID,
 		"scopes": scopeNames(a.Scopes), "redirect_uri": a.RedirectURI,
+		"redirect_uris": append([]string{}, a.RedirectURIs()...), "public": a.Public,
 		// Whether its webhooks can be signed; see apps rotate-secret.
 		"secret_recoverable": len(a.SecretSealed) > 0, "created_at": timeJSON(a.CreatedAt)}
 }

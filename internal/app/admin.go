@@ -175,6 +175,9 @@ func (ad *Admin) CreateApplication(ctx context.Context, app *inbox.Application) 
 	if isBlank(app.Name) {
 		return "", inbox.FieldError("name", inbox.MsgBlank)
 	}
+	if err := validateRedirectURIs(app.RedirectURI); err != nil {
+		return "", err
+	}
 	app.ClientID = auth.NewClientID()
 	secret := ad.app.newClientSecret(app)
 	err := ad.app.store.Update(ctx, func(tx inbox.Tx) error {

@@ -61,6 +61,10 @@ type Deps struct {
 	// FileLinkTTL is how long an attachment's download link works at least
 	// (default 30 days; links are signed anew on every read).
 	FileLinkTTL time.Duration
+	// SessionIdle and SessionLifetime end web sessions unused for that long
+	// and that long after sign-in (DefaultSessionIdle, DefaultSessionLifetime).
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
 }
 
 // App is the application layer.
@@ -77,6 +81,9 @@ type App struct {
 	fileLinkTTL   time.Duration
 
 	webhookAllowPrivate bool
+	// Web sign-in (signin.go).
+	sessionIdle, sessionLifetime time.Duration
+	hashing                      chan struct{}
 }
 
 // New returns an App.
@@ -98,6 +105,13 @@ func New(d Deps) *App {
 	if a.fileLinkTTL = d.FileLinkTTL; a.fileLinkTTL <= 0 {
 		a.fileLinkTTL = DefaultFileLinkTTL
 	}
+	if a.sessionIdle = d.SessionIdle; a.sessionIdle <= 0 {
+		a.sessionIdle = DefaultSessionIdle
+	}
+	if a.sessionLifetime = d.SessionLifetime; a.sessionLifetime <= 0 {
+		a.sessionLifetime = DefaultSessionLifetime
+	}
+	a.hashing = make(chan struct{}, passwordHashWorkers)
 	a.store = linkingStore{Store: d.Store, app: a}
 	return a
 }

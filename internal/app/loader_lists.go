@@ -47,7 +47,10 @@ func (l *Loader) Conversations(q ConversationQuery) (*ConversationList, error) {
 	}
 	out := &ConversationList{Total: total}
 	if q.Counts {
-		if out.Counts, err = l.ConversationCounts(q.Filter); err != nil {
+		// The counters are the whole listing's, not the page's.
+		all := q.Filter
+		all.Before = nil
+		if out.Counts, err = l.ConversationCounts(all); err != nil {
 			return nil, err
 		}
 	}

@@ -21,9 +21,10 @@ var (
 		"The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
 )
 
-// clientApp authenticates an OAuth client by id and secret.
+// clientApp authenticates an OAuth client by id and secret. A public client
+// has no secret to show (RFC 6749 §2.1): its client_id alone identifies it.
 func clientApp(ctx context.Context, tx inbox.Tx, clientID, secret string) (*inbox.Application, error) {
-	if clientID == "" || secret == "" {
+	if clientID == "" {
 		return nil, errInvalidClient
 	}
 	app, err := tx.FindApplicationByClientID(ctx, clientID)
@@ -32,7 +33,10 @@ func clientApp(ctx context.Context, tx inbox.Tx, clientID, secret string) (*inbo
 	} else if err != nil {
 		return nil, err
 	}
-	if !auth.Equal(secret, app.SecretHash) {
+	if app.Public && secret == "" {
+		return app, nil
+	}
+	if secret == "" || !auth.Equal(secret, app.SecretHash) {
 		return nil, errInvalidClient
 	}
 	return app, nil
@@ -63,6 +67,10 @@ func (a *App) ClientCredentials(ctx context.Context, clientID, secret, scope str
 		app, err := clientApp(ctx, tx, clientID, secret)
 		if err != nil {
 			return err
+		}
+		if app.Public {
+			// Nothing but its client_id, which is public, would vouch for it.
+			return oauthError(inbox.EINVALID, "unauthorized_client", "A public client cannot use the client_credentials grant.")
 		}
 		scopes, err := grantScopes(app, scope)
 		if err != nil {

@@ -77,6 +77,7 @@ func (tx *Tx) DeleteAccessToken(ctx context.Context, accountID, id int64) error 
 // (whose deliveries go with them).
 func (tx *Tx) DeleteApplication(ctx context.Context, accountID, id int64) error {
 	for _, q := range []string{
+		`DELETE FROM authorization_codes WHERE account_id = ? AND application_id = ?`,
 		`DELETE FROM access_tokens WHERE account_id = ? AND application_id = ?`,
 		`DELETE FROM webhooks WHERE account_id = ? AND application_id = ?`,
 	} {

@@ -201,6 +201,10 @@ func (tx *Tx) conversationWhere(accountID int64, f inbox.ConversationFilter, wit
 		q, args := conditionsSQL(tx.engine, f.Conditions)
 		w.add(q, args...)
 	}
+	if f.Before != nil {
+		at := ts(f.Before.LastActivityAt)
+		w.add("(c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?))", at, at, f.Before.ID)
+	}
 	return w
 }
 

@@ -141,6 +141,9 @@ func (tx *Tx) DeleteHost(ctx context.Context, accountID, id int64) error {
 	}{
 		{`UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND host_id = ? AND revoked_at IS NULL`, []any{now, accountID, id}},
 		{`DELETE FROM inbox_members WHERE account_id = ? AND host_id = ?`, []any{accountID, id}},
+		// It can no longer sign in to the web inbox.
+		{`DELETE FROM sessions WHERE account_id = ? AND host_id = ?`, []any{accountID, id}},
+		{`DELETE FROM host_passwords WHERE account_id = ? AND host_id = ?`, []any{accountID, id}},
 		{`UPDATE conversations SET assignee_id = NULL, updated_at = ? WHERE account_id = ? AND assignee_id = ?`, []any{now, accountID, id}},
 	} {
 		if _, err := tx.exec(ctx, st.q, st.args...); err != nil {

@@ -35,11 +35,12 @@ func (tx *Tx) CreateApplication(ctx context.Context, a *inbox.Application) error
 			secret_sealed,
 			scopes,
 			redirect_uri,
+			public,
 			created_at,
 			updated_at
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.AccountID, a.Name, a.ClientID, a.SecretHash, nullBytes(a.SecretSealed), scopesText(a.Scopes), a.RedirectURI,
-		ts(tx.now), ts(tx.now))
+		a.Public, ts(tx.now), ts(tx.now))
 	a.ID = id
 	return err
 }
@@ -53,6 +54,7 @@ const applicationColumns = `
 	secret_sealed,
 	scopes,
 	redirect_uri,
+	public,
 	created_at,
 	updated_at`
 
@@ -60,7 +62,8 @@ func scanApplication(s scanner) (*inbox.Application, error) {
 	var a inbox.Application
 	var scopes string
 	var created, updated int64
-	if err := s.Scan(&a.ID, &a.AccountID, &a.Name, &a.ClientID, &a.SecretHash, &a.SecretSealed, &scopes, &a.RedirectURI, &created, &updated); err != nil {
+	if err := s.Scan(&a.ID, &a.AccountID, &a.Name, &a.ClientID, &a.SecretHash, &a.SecretSealed, &scopes, &a.RedirectURI, &a.Public,
+		&created, &updated); err != nil {
 		return nil, err
 	}
 	a.Scopes = parseScopes(scopes)
@@ -96,6 +99,30 @@ func (tx *Tx) SetApplicationSecret(ctx context.Context, accountID, id int64, has
 			updated_at = ?
 		WHERE account_id = ? AND id = ?`, hash, nullBytes(sealed), ts(tx.now), accountID, id)
 	return affected(res, err, "Application")
+}
+
+// UpdateApplication changes an application and returns it.
+func (tx *Tx) UpdateApplication(ctx context.Context, accountID, id int64, u inbox.ApplicationUpdate) (*inbox.Application, error) {
+	s := &setList{}
+	if u.Name != nil {
+		s.set("name", *u.Name)
+	}
+	if u.Scopes != nil {
+		s.set("scopes", scopesText(*u.Scopes))
+	}
+	if u.RedirectURI != nil {
+		s.set("redirect_uri", *u.RedirectURI)
+	}
+	if u.Public != nil {
+		s.set("public", *u.Public)
+	}
+	s.set("updated_at", ts(tx.now))
+	res, err := tx.exec(ctx, `UPDATE applications SET `+s.sql()+` WHERE account_id = ? AND id = ?`,
+		append(s.args, accountID, id)...)
+	if err := affected(res, err, "Application"); err != nil {
+		return nil, err
+	}
+	return tx.FindApplicationByID(ctx, accountID, id)
 }
 
 // nullBytes stores an empty byte slice as NULL.

@@ -136,7 +136,8 @@ type tokenResponse struct {
 	CreatedAt    int64  `json:"created_at"`
 }
 
-// token is POST /oauth/token: grants client_credentials and refresh_token.
+// token is POST /oauth/token: grants client_credentials, authorization_code
+// (the code the web inbox's consent page gave) and refresh_token.
 func (a *API) token(w http.ResponseWriter, r *http.Request) {
 	v, basic, err := oauthParams(r)
 	if err != nil {
@@ -153,6 +154,9 @@ func (a *API) token(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		g, err = a.app.Refresh(r.Context(), v.Get("client_id"), v.Get("client_secret"), v.Get("refresh_token"), v.Get("scope"))
+	case "authorization_code":
+		g, err = a.app.ExchangeCode(r.Context(), v.Get("client_id"), v.Get("client_secret"), v.Get("code"),
+			v.Get("redirect_uri"), v.Get("code_verifier"))
 	case "":
 		err = oauthErr("invalid_request", "The request is missing the grant_type parameter.")
 	default:
