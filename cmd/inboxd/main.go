@@ -207,7 +207,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.guard = m.newGuard(ln, proxies)
 	m.HTTP = &http.Server{
 		Handler: m.guard.Handler(server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
-			MetricsToken: m.Config.MetricsToken, Realtime: m.Realtime})),
+			MetricsToken: m.Config.MetricsToken, Realtime: m.Realtime, Events: m.Events})),
 		ConnState:         m.guard.ConnState,
 		ReadHeaderTimeout: m.Config.Conns.ReadHeaderTimeout,
 		ReadTimeout:       m.Config.Conns.ReadTimeout,

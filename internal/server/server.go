@@ -1,5 +1,6 @@
 // Package server assembles inboxd's HTTP handler: health checks, attachment
-// downloads and the two API dialects, behind the shared middleware.
+// downloads, the two API dialects and the web inbox, behind the shared
+// middleware.
 package server
 
 import (
@@ -16,10 +17,12 @@ import (
 	"github.com/inboxd/inbox/internal/api/bookingsync"
 	"github.com/inboxd/inbox/internal/api/chatwoot"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/events"
 	"github.com/inboxd/inbox/internal/httpx"
 	"github.com/inboxd/inbox/internal/metrics"
 	"github.com/inboxd/inbox/internal/realtime"
 	"github.com/inboxd/inbox/internal/version"
+	"github.com/inboxd/inbox/internal/web"
 )
 
 // Deps are what the server needs.
@@ -38,6 +41,9 @@ type Deps struct {
 	// Realtime serves /cable and the BookingSync event stream; nil serves
 	// no realtime routes.
 	Realtime *realtime.Hub
+	// Events is the node's outbox tail; the web inbox's live updates read
+	// it (nil: pages without live updates).
+	Events *events.Tail
 }
 
 // DefaultMaxBody is 16 MiB: a 10 MiB file in Base64 is about 13.4 MiB.
@@ -81,6 +87,7 @@ func New(d Deps) http.Handler {
 	}
 	bookingsync.New(bs).Register(mux)
 	chatwoot.New(chatwoot.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL}).Register(mux)
+	web.New(web.Deps{App: d.App, Logger: d.Logger, BaseURL: d.BaseURL, Events: d.Events}).Register(mux)
 	return httpx.Forwarded(httpx.Middleware(mux, d.Logger, d.MaxBody, func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusInternalServerError, "application/json; charset=utf-8",
 			map[string]string{"error": "Internal error."})

@@ -1,0 +1,155 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inboxd/inbox/internal/conns"
+	"github.com/inboxd/inbox/internal/web"
+)
+
+type update struct {
+	Conv     int64  `json:"conv"`
+	Removed  bool   `json:"removed"`
+	Row      string `json:"row"`
+	Details  string `json:"details"`
+	Messages []struct {
+		ID       int64  `json:"id"`
+		Incoming bool   `json:"incoming"`
+		HTML     string `json:"html"`
+	} `json:"messages"`
+}
+
+// next returns the stream's next message event (skipping position-only
+// events), or fails after a while.
+func next(t *testing.T, evs <-chan sseEvent) (sseEvent, update) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if ev.Data == "" {
+				continue
+			}
+			var u update
+			if ev.Event == "" {
+				must(t, json.Unmarshal([]byte(ev.Data), &u))
+			}
+			return ev, u
+		case <-timeout:
+			t.Fatal("no event within 10 s")
+		}
+	}
+}
+
+// TestLive: the list's stream sends a conversation's row again when it
+// changes, to the hosts that see it only; the conversation's stream sends
+// its new messages and details.
+func TestLive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	admin, agent := e.browser(), e.browser()
+	admin.signIn("alice@seaside.example", password)
+	agent.signIn("bruno@seaside.example", password)
+	head := strconv.FormatInt(e.Tail.Head(), 10)
+	adminList, resp := admin.openStream(ctx, "/inbox/events?view=list&after="+head, "")
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	agentList, _ := agent.openStream(ctx, "/inbox/events?view=list&after="+head, "")
+	agentConv, _ := agent.openStream(ctx, "/inbox/events?view=conversation&conversation="+itoa(e.Conv.DisplayID)+"&after="+head, "")
+
+	// First the hidden conversation changes, then the agent's.
+	e.guestSays(e.Hidden, "HIDDEN-LIVE")
+	m := e.guestSays(e.Conv, "Is there parking?")
+
+	_, u := next(t, adminList)
+	if u.Conv != e.Hidden.DisplayID || !strings.Contains(u.Row, "HIDDEN-LIVE") {
+		t.Fatalf("administrator's first update: conversation %d", u.Conv)
+	}
+	_, u = next(t, agentList)
+	if u.Conv != e.Conv.DisplayID || !strings.Contains(u.Row, "Is there parking?") || strings.Contains(u.Row, "HIDDEN") {
+		t.Fatalf("agent's first update: conversation %d, row %q; want its own conversation only", u.Conv, u.Row)
+	}
+	ev, u := next(t, agentConv)
+	if len(u.Messages) != 1 || u.Messages[0].ID != m.ID || !u.Messages[0].Incoming ||
+		!strings.Contains(u.Messages[0].HTML, "Is there parking?") || !strings.Contains(u.Details, "Resolve") {
+		t.Fatalf("conversation update: %+v", u)
+	}
+	if ev.ID == "" {
+		t.Fatal("the update carries no position")
+	}
+
+	// A browser that lost the connection comes back with its last
+	// position and is sent what it missed.
+	before := ev.ID
+	e.guestSays(e.Conv, "Hello? Anyone there?")
+	again, _ := agent.openStream(ctx, "/inbox/events?view=conversation&conversation="+itoa(e.Conv.DisplayID)+"&after=0", before)
+	_, u = next(t, again)
+	if len(u.Messages) != 1 || !strings.Contains(u.Messages[0].HTML, "Hello? Anyone there?") {
+		t.Fatalf("catch-up after reconnecting: %+v", u)
+	}
+}
+
+// TestLiveReload: a page too far behind is told to reload rather than be
+// sent every event it missed.
+func TestLiveReload(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer web.SetMaxCatchUp(20)()
+	b := e.browser()
+	b.signIn("alice@seaside.example", password)
+	// More events than a page is ever sent to catch up.
+	for i := 0; e.Tail.Head() <= 20; i++ {
+		e.guestSays(e.Conv, "flood "+strconv.Itoa(i))
+	}
+	evs, _ := b.openStream(ctx, "/inbox/events?view=list&after=0", "")
+	ev, _ := next(t, evs)
+	if ev.Event != "reload" {
+		t.Fatalf("event %q, want reload", ev.Event)
+	}
+}
+
+// TestLiveEndsOnDrain: an open stream does not hold a stopping server: it
+// ends as soon as the drain starts.
+func TestLiveEndsOnDrain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	guard := conns.New(ln, conns.Limits{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := &http.Server{Handler: guard.Handler(e.Handler), ConnState: guard.ConnState}
+	go srv.Serve(guard)
+	defer srv.Close()
+
+	b := e.browser()
+	b.signIn("alice@seaside.example", password)
+	b.e = &env{t: t, URL: "http://" + ln.Addr().String()}
+	evs, _ := b.openStream(context.Background(), "/inbox/events?view=list&after="+strconv.FormatInt(e.Tail.Head(), 10), "")
+	time.Sleep(100 * time.Millisecond) // the stream is open and waiting
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := guard.Drain(ctx, 50*time.Millisecond); err != nil {
+		t.Fatalf("drain with a stream open: %v", err)
+	}
+	took := time.Since(start)
+	for range evs {
+	}
+	t.Logf("drained in %s with a stream open", took)
+}
