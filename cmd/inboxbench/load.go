@@ -41,6 +41,10 @@ type result struct {
 	BareRPS    float64 `json:"bare_requests_per_second"`
 	Ratio      float64 `json:"ratio_to_bare"`
 	FirstError string  `json:"first_error,omitempty"`
+	// ServerP50ms and ServerP99ms are the server's own time (Server-Timing)
+	// of the responses that report it (the web pages).
+	ServerP50ms float64 `json:"server_p50_ms,omitempty"`
+	ServerP99ms float64 `json:"server_p99_ms,omitempty"`
 }
 
 type report struct {
@@ -58,9 +62,14 @@ type report struct {
 
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nengine=%s scale=%g connections=%d duration=%s dataset=%v\n\n", r.Engine, r.Scale, r.Connections, r.Duration, r.Dataset)
-	fmt.Fprintf(w, "%-28s %10s %9s %9s %8s %10s %7s %7s\n", "scenario", "req/s", "p50 ms", "p99 ms", "bytes", "bare req/s", "ratio", "errors")
+	fmt.Fprintf(w, "%-28s %10s %9s %9s %8s %10s %7s %7s %s\n", "scenario", "req/s", "p50 ms", "p99 ms", "bytes", "bare req/s", "ratio", "errors",
+		"server p50/p99 ms")
 	for _, x := range r.Results {
-		fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8d %10.0f %7.3f %7d\n", x.Name, x.RPS, x.P50ms, x.P99ms, x.BodyBytes, x.BareRPS, x.Ratio, x.Errors)
+		srv := ""
+		if x.ServerP99ms > 0 {
+			srv = fmt.Sprintf("%.2f / %.2f", x.ServerP50ms, x.ServerP99ms)
+		}
+		fmt.Fprintf(w, "%-28s %10.0f %9.2f %9.2f %8d %10.0f %7.3f %7d %s\n", x.Name, x.RPS, x.P50ms, x.P99ms, x.BodyBytes, x.BareRPS, x.Ratio, x.Errors, srv)
 	}
 	printRealtime(w, r.Realtime)
 	printWebhooks(w, r.Webhooks)
@@ -82,6 +91,7 @@ func measure(ctx context.Context, sc scenario, conns int, d time.Duration) resul
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		lat      []time.Duration
+		srvTimes []float64
 		errs     atomic.Int64
 		firstErr atomic.Value
 		size     atomic.Int64
@@ -95,6 +105,7 @@ func measure(ctx context.Context, sc scenario, conns int, d time.Duration) resul
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			local := make([]time.Duration, 0, 4096)
+			var srv []float64
 			for ctx.Err() == nil {
 				req := sc.next(rng)
 				t0 := time.Now()
@@ -116,9 +127,13 @@ func measure(ctx context.Context, sc scenario, conns int, d time.Duration) resul
 				}
 				size.Store(n)
 				local = append(local, el)
+				if st := serverTime(resp.Header); st > 0 {
+					srv = append(srv, st)
+				}
 			}
 			mu.Lock()
 			lat = append(lat, local...)
+			srvTimes = append(srvTimes, srv...)
 			mu.Unlock()
 		}(w)
 	}
@@ -133,6 +148,10 @@ func measure(ctx context.Context, sc scenario, conns int, d time.Duration) resul
 	if len(lat) > 0 {
 		r.P50ms = float64(lat[len(lat)/2].Microseconds()) / 1000
 		r.P99ms = float64(lat[len(lat)*99/100].Microseconds()) / 1000
+	}
+	if len(srvTimes) > 0 {
+		slices.Sort(srvTimes)
+		r.ServerP50ms, r.ServerP99ms = srvTimes[len(srvTimes)/2], srvTimes[len(srvTimes)*99/100]
 	}
 	return r
 }
@@ -203,6 +222,13 @@ func runScenarios(ctx context.Context, o options, ds *dataset, base, bare string
 		return reads[rng.IntN(len(reads))].next(rng)
 	}})
 	scenarios = append(scenarios, searchScenarios(ds, base)...)
+	if o.wants("P1") || o.wants("P2") || o.wants("P3") {
+		web, err := webScenarios(ds, base)
+		if err != nil {
+			return nil, fmt.Errorf("web scenarios: %w", err)
+		}
+		scenarios = append(scenarios, web...)
+	}
 	var out []result
 	for _, sc := range scenarios {
 		if o.only != "" && !strings.Contains(","+o.only+",", ","+strings.Fields(sc.name)[0]+",") {

@@ -185,10 +185,16 @@ func seedAccount(ctx context.Context, a *app.Admin, i int) (*benchAccount, error
 	if err := a.CreateAccount(ctx, acc); err != nil {
 		return nil, err
 	}
-	cw, err := a.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Ada", Lastname: "Admin",
-		Email: fmt.Sprintf("admin%d@bench.example", i), Role: inbox.RoleAdministrator}, nil)
+	admin := &inbox.Host{AccountID: acc.ID, Firstname: "Ada", Lastname: "Admin",
+		Email: fmt.Sprintf("admin%d@bench.example", i), Role: inbox.RoleAdministrator}
+	cw, err := a.CreateHostWithToken(ctx, admin, nil)
 	if err != nil {
 		return nil, err
+	}
+	if i < webHosts {
+		if err := a.SetPassword(ctx, acc.ID, admin.ID, webPassword); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := a.CreateHostWithToken(ctx, &inbox.Host{AccountID: acc.ID, Firstname: "Alan", Lastname: "Agent",
 		Email: fmt.Sprintf("agent%d@bench.example", i), Role: inbox.RoleAgent}, nil); err != nil {

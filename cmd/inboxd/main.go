@@ -102,6 +102,9 @@ func (m *Main) Open(ctx context.Context) error {
 		FileLinkTTL: m.Config.FileLinkTTL,
 
 		WebhookAllowPrivate: m.Config.WebhookAllowPrivate,
+
+		SessionIdle:     m.Config.SessionIdle,
+		SessionLifetime: m.Config.SessionLifetime,
 	})
 	m.Admin = app.NewAdmin(m.App)
 	if !m.SkipKeyCheck {

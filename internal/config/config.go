@@ -38,6 +38,8 @@ const (
 	EnvDatabaseWait    = "INBOXD_DATABASE_WAIT"
 	EnvTrustedProxies  = "INBOXD_TRUSTED_PROXIES"
 	EnvFileLinkTTL     = "INBOXD_FILE_LINK_TTL"
+	EnvSessionIdle     = "INBOXD_SESSION_IDLE"
+	EnvSessionLifetime = "INBOXD_SESSION_LIFETIME"
 	EnvS3Endpoint      = "INBOXD_S3_ENDPOINT"
 	EnvS3Bucket        = "INBOXD_S3_BUCKET"
 	EnvS3Region        = "INBOXD_S3_REGION"
@@ -95,6 +97,9 @@ type Config struct {
 	// FileLinkTTL is how long an attachment's download link works at least
 	// (links are signed anew on every read).
 	FileLinkTTL time.Duration
+	// SessionIdle ends a web inbox session unused for that long;
+	// SessionLifetime ends it that long after sign-in, however active.
+	SessionIdle, SessionLifetime time.Duration
 	// TrustedProxies lists the reverse proxies (addresses and CIDR prefixes,
 	// comma-separated) whose X-Forwarded-* headers are believed.
 	TrustedProxies string
@@ -135,6 +140,8 @@ func Defaults() Config {
 		ShutdownTimeout: 30 * time.Second,
 		DatabaseWait:    30 * time.Second,
 		FileLinkTTL:     30 * 24 * time.Hour,
+		SessionIdle:     12 * time.Hour,
+		SessionLifetime: 14 * 24 * time.Hour,
 		Conns:           defaultConnLimits(),
 		EventRetention:  7 * 24 * time.Hour,
 	}
@@ -177,12 +184,17 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 		c.RateLimit = n
 	}
-	if v := getenv(EnvFileLinkTTL); v != "" {
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("%s=%q: not a duration (e.g. 720h)", EnvFileLinkTTL, v)
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{{EnvFileLinkTTL, &c.FileLinkTTL}, {EnvSessionIdle, &c.SessionIdle}, {EnvSessionLifetime, &c.SessionLifetime}} {
+		if v := getenv(d.env); v != "" {
+			n, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%s=%q: not a duration (e.g. 720h)", d.env, v)
+			}
+			*d.to = n
 		}
-		c.FileLinkTTL = d
 	}
 	if v := getenv(EnvRealtimeConns); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -242,6 +254,8 @@ func (c *Config) RegisterServerFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public base URL used in links; empty uses a trusted proxy's X-Forwarded-Host, else the listener's address (env "+EnvBaseURL+")")
 	fs.IntVar(&c.RateLimit, "rate-limit", c.RateLimit, "BookingSync API requests per hour per application and account; 0 disables (env "+EnvRateLimit+")")
 	fs.DurationVar(&c.FileLinkTTL, "file-link-ttl", c.FileLinkTTL, "how long attachment download links work at least; they are signed anew on every read (env "+EnvFileLinkTTL+")")
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "a web inbox session ends when unused this long (env "+EnvSessionIdle+")")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", c.SessionLifetime, "a web inbox session ends this long after sign-in, however active (env "+EnvSessionLifetime+")")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (env "+EnvTrustedProxies+")")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "address of a separate pprof listener, e.g. 127.0.0.1:6060; empty disables (env "+EnvDebugAddr+")")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long to wait for in-flight requests on shutdown (env "+EnvShutdownTimeout+")")
@@ -293,6 +307,10 @@ func (c Config) Validate() error {
 	}
 	if c.FileLinkTTL < time.Hour {
 		return fmt.Errorf("invalid --file-link-ttl/%s %s: must be at least 1h", EnvFileLinkTTL, c.FileLinkTTL)
+	}
+	if c.SessionIdle < time.Minute || c.SessionLifetime < c.SessionIdle {
+		return fmt.Errorf("invalid --session-idle/%s %s or --session-lifetime/%s %s: the idle timeout must be at least 1m and the lifetime at least as long",
+			EnvSessionIdle, c.SessionIdle, EnvSessionLifetime, c.SessionLifetime)
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return fmt.Errorf("invalid %s: use at least 16 characters (e.g. openssl rand -hex 16)", EnvMetricsToken)

@@ -32,13 +32,13 @@ func TestScreenshots(t *testing.T) {
 		name          string
 		path          string
 		width, height int64
+		scale         float64
 	}{
-		{"conversation-desktop.png", "/inbox/conversations/" + itoa(c.DisplayID), 1280, 800},
-		{"conversation-phone.png", "/inbox/conversations/" + itoa(c.DisplayID), 390, 844},
-		{"list-desktop.png", "/inbox", 1280, 800},
+		{"conversation-desktop.png", "/inbox/conversations/" + itoa(c.DisplayID), 1280, 800, 1},
+		{"conversation-phone.png", "/inbox/conversations/" + itoa(c.DisplayID), 390, 844, 2},
 	}
 	for _, s := range shots {
-		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(s.width, s.height, chromedp.EmulateScale(2))))
+		must(t, chromedp.Do(ctx, chromedp.EmulateViewport(s.width, s.height, chromedp.EmulateScale(s.scale))))
 		load(t, ctx, chromedp.Navigate(e.URL+s.path))
 		must(t, chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.getElementById('live').dataset.state === 'on'`),
 			chromedp.Sleep(300*time.Millisecond)))
@@ -91,6 +91,11 @@ func (e *env) seedStory() *inbox.Conversation {
 		Priority: &high}, app.ViewOptions{})
 	must(t, err)
 	e.guestSays(c, "Thank you so much, see you on Friday!")
+	for _, cr := range []inbox.CannedResponse{{ShortCode: "checkin", Content: "Check-in is from 3pm; the key box code is in your arrival guide."},
+		{ShortCode: "thanks", Content: "Thank you for staying with us! We hope to welcome you again soon."}} {
+		_, err := e.App.CreateCannedResponse(ctx, cr)
+		must(t, err)
+	}
 	return c
 }
 

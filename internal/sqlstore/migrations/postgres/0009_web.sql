@@ -66,3 +66,8 @@ CREATE INDEX authorization_codes_account_application ON authorization_codes (acc
 -- A public client (a native or browser application) cannot keep a secret:
 -- it authenticates with its client_id alone and must use PKCE.
 ALTER TABLE applications ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- The web inbox lists conversations by last activity, newest first, 50 at
+-- a time from a cursor (last_activity_at, id): this index serves the page
+-- without sorting the account's conversations, however deep the page.
+CREATE INDEX conversations_account_activity ON conversations (account_id, last_activity_at, id);
