@@ -369,6 +369,18 @@ func clip(s string, n int) string {
 // removed hosts and suspended accounts are EUNAUTHORIZED. A session used
 // after a minute's pause has its last use recorded.
 func (a *App) AuthenticateSession(ctx context.Context, token string) (*inbox.Principal, error) {
+	return a.session(ctx, token, true)
+}
+
+// SessionAlive checks a session as AuthenticateSession does without
+// counting it as a use: what a page's open event stream asks now and then,
+// so that a tab left open does not keep its session from the idle timeout.
+func (a *App) SessionAlive(ctx context.Context, token string) error {
+	_, err := a.session(ctx, token, false)
+	return err
+}
+
+func (a *App) session(ctx context.Context, token string, use bool) (*inbox.Principal, error) {
 	signedOut := inbox.Errorf(inbox.EUNAUTHORIZED, msgSignedOut)
 	if token == "" || len(token) > 128 {
 		return nil, signedOut
@@ -376,7 +388,7 @@ func (a *App) AuthenticateSession(ctx context.Context, token string) (*inbox.Pri
 	hash := auth.Hash(token)
 	var s *inbox.Session
 	var p *inbox.Principal
-	ended := false
+	ended, touch := false, false
 	err := a.store.View(ctx, func(tx inbox.Tx) error {
 		var err error
 		s, err = tx.FindSessionByHash(ctx, hash)
@@ -408,6 +420,7 @@ func (a *App) AuthenticateSession(ctx context.Context, token string) (*inbox.Pri
 			return signedOut
 		}
 		p = &inbox.Principal{AccountID: s.AccountID, TokenID: s.ID, Kind: inbox.TokenSession, Host: h, Name: h.Name()}
+		touch = use && now.Sub(s.LastSeenAt) >= sessionTouchEvery
 		return nil
 	})
 	if ended {
@@ -417,7 +430,7 @@ func (a *App) AuthenticateSession(ctx context.Context, token string) (*inbox.Pri
 	if err != nil {
 		return nil, err
 	}
-	if time.Since(s.LastSeenAt) >= sessionTouchEvery {
+	if touch {
 		if err := a.store.Update(ctx, func(tx inbox.Tx) error { return tx.TouchSession(ctx, s.AccountID, s.ID) }); err != nil &&
 			inbox.ErrorCode(err) != inbox.ENOTFOUND {
 			return nil, err

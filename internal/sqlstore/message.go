@@ -234,6 +234,12 @@ func (tx *Tx) FindLatestMessages(ctx context.Context, accountID int64, ids []int
 	for _, id := range ids {
 		var pair [2]*inbox.Message
 		for i, cond := range []string{"", " AND m.kind <> " + sqlKindActivity} {
+			if i == 1 && (pair[0] == nil || pair[0].Kind != inbox.KindActivity) {
+				// The newest message is no activity line (the usual case),
+				// or there is none: it answers both questions.
+				pair[1] = pair[0]
+				break
+			}
 			m, err := scanMessage(tx.queryRow(ctx, `
 				SELECT `+messageColumns+`
 				FROM messages m
@@ -244,10 +250,6 @@ func (tx *Tx) FindLatestMessages(ctx context.Context, accountID int64, ids []int
 				continue
 			} else if err != nil {
 				return nil, err
-			}
-			if i == 1 && pair[0] != nil && pair[0].ID == m.ID {
-				pair[1] = pair[0]
-				continue
 			}
 			pair[i] = m
 			all = append(all, m)

@@ -36,12 +36,14 @@ import (
 // that a test can lower it.
 var maxCatchUp = 1000
 
+// recheck is how often a stream checks its session is still alive (a
+// variable for the same reason).
+var recheck = time.Minute
+
 const (
 	// keepAlive is how often an idle stream sends a comment, so proxies
 	// and the browser keep the connection.
 	keepAlive = 20 * time.Second
-	// recheck is how often a stream checks its session is still alive.
-	recheck = time.Minute
 	// retryMillis is how long the browser waits before reconnecting.
 	retryMillis = 2000
 )
@@ -170,7 +172,7 @@ func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 			if c == nil {
 				return
 			}
-			if _, err := w.app.AuthenticateSession(ctx, c.Value); inbox.ErrorCode(err) == inbox.EUNAUTHORIZED {
+			if err := w.app.SessionAlive(ctx, c.Value); inbox.ErrorCode(err) == inbox.EUNAUTHORIZED {
 				f.send("signout", 0, []byte("{}"))
 				return
 			}

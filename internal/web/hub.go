@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/events"
@@ -98,9 +99,16 @@ func (h *hub) run(ctx context.Context, gen int, sub *events.Subscription) {
 			return
 		}
 		if err != nil {
-			// Only a subscription far behind the head can be pruned; start
-			// again at the head and let every stream catch up itself.
+			// The database failed, or (far behind the head) retention
+			// pruned the events: start again at the head and let every
+			// stream catch up itself, after a pause that keeps a database
+			// outage from spinning this loop.
 			h.log.Warn("web: event stream hub restarts at the head", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(h.tail.Poll()):
+			}
 			h.mu.Lock()
 			for _, ss := range h.streams {
 				for s := range ss {

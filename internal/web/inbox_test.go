@@ -16,6 +16,8 @@ import (
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
+	"github.com/inboxd/inbox/internal/inboxtest"
+	"github.com/inboxd/inbox/internal/web"
 )
 
 // TestAgentVisibility: an agent sees in the web inbox exactly what the API
@@ -263,16 +265,41 @@ func TestPagesNeedSession(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
-	for _, path := range []string{"/inbox", "/inbox/conversations/1", "/oauth/authorize?client_id=x"} {
-		if resp, _ := b.get(path); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin?next=") {
-			t.Errorf("GET %s without a session: status %d to %q, want a redirect to sign in", path, resp.StatusCode, resp.Header.Get("Location"))
+	// Every route of the table but the sign-in pages and the assets: a
+	// route added later is covered without touching this test.
+	rec := inboxtest.NewRouteRecorder()
+	web.New(web.Deps{App: e.App}).Register(rec)
+	public := map[string]bool{"GET /{$}": true, "GET /assets/{name}": true, "GET /signin": true, "POST /signin": true,
+		"GET /invite/{token}": true, "POST /invite/{token}": true}
+	walked := 0
+	for _, pattern := range rec.Patterns {
+		if public[pattern] {
+			continue
+		}
+		walked++
+		method, path, _ := strings.Cut(pattern, " ")
+		path = strings.NewReplacer("{id}", itoa(e.Conv.DisplayID)).Replace(path)
+		if method == "GET" {
+			resp, _ := b.get(path + "?view=list&after=0")
+			loc := resp.Header.Get("Location")
+			if strings.HasSuffix(path, "/events") {
+				if resp.StatusCode != http.StatusUnauthorized {
+					t.Errorf("%s without a session: status %d, want 401", pattern, resp.StatusCode)
+				}
+			} else if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/signin?next=") {
+				t.Errorf("%s without a session: status %d to %q, want a redirect to sign in", pattern, resp.StatusCode, loc)
+			}
+			continue
+		}
+		if resp, _ := b.post(path, url.Values{"status": {"resolved"}}, false); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s without a session: status %d, want 401", pattern, resp.StatusCode)
 		}
 	}
-	if resp, _ := b.get("/inbox/events?view=list&after=0"); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("event stream without a session: status %d, want 401", resp.StatusCode)
+	if walked < 12 {
+		t.Fatalf("walked %d routes; the recorder missed some", walked)
 	}
-	if resp, _ := b.post("/inbox/conversations/1/status", url.Values{"status": {"resolved"}}, false); resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("POST without a session: status %d, want 401", resp.StatusCode)
+	if v := e.conversation(e.Conv.ID); v.Status != inbox.StatusOpen {
+		t.Fatalf("status %s after posts without a session", v.Status)
 	}
 	// The sign-in page sends the browser back where it wanted to go, on
 	// this site only.

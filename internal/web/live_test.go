@@ -153,3 +153,25 @@ func TestLiveEndsOnDrain(t *testing.T) {
 	}
 	t.Logf("drained in %s with a stream open", took)
 }
+
+// TestLiveSignOut: a stream ends once its session is gone, telling the page
+// to go to the sign-in form.
+func TestLiveSignOut(t *testing.T) {
+	defer web.SetRecheck(50 * time.Millisecond)()
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := e.browser()
+	b.signIn("alice@seaside.example", password)
+	evs, _ := b.openStream(ctx, "/inbox/events?view=list&after="+strconv.FormatInt(e.Tail.Head(), 10), "")
+	other := e.browser()
+	other.signIn("alice@seaside.example", password)
+	other.post("/signout/everywhere", nil, true)
+	ev, _ := next(t, evs)
+	if ev.Event != "signout" {
+		t.Fatalf("event %q, want signout", ev.Event)
+	}
+	if _, open := <-evs; open {
+		t.Fatal("the stream went on after its session ended")
+	}
+}

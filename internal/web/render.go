@@ -318,8 +318,20 @@ func channelOf(name string) channel {
 
 // excerpt shortens text to one line of at most n characters.
 func excerpt(s string, n int) string {
+	cut := false
+	if max := 8 * n; len(s) > max {
+		// Enough for n characters whatever the spacing: a long message is
+		// not read to its end.
+		for max > 0 && !utf8.RuneStart(s[max]) {
+			max--
+		}
+		s, cut = s[:max], true
+	}
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) <= n {
+		if cut {
+			return s + "…"
+		}
 		return s
 	}
 	r := []rune(s)

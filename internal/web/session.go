@@ -25,8 +25,6 @@ const (
 	sessionCookie = "inboxd_session"
 	formCookie    = "inboxd_form"
 	csrfHeader    = "X-CSRF-Token"
-	// maxUpload bounds a reply's form: 15 files of 10 MB and the text.
-	maxUpload = 160 << 20
 	// formMemory is how much of a multipart form is kept in memory; the
 	// rest goes to temporary files, removed after the request.
 	formMemory = 8 << 20
@@ -89,7 +87,7 @@ func (w *Web) parseForm(r *http.Request) error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "multipart/form-data":
-		r.Body = http.MaxBytesReader(nil, r.Body, maxUpload)
+		// The server's body limit bounds the whole form.
 		err := r.ParseMultipartForm(formMemory)
 		if r.MultipartForm != nil {
 			form := r.MultipartForm
@@ -97,7 +95,7 @@ func (w *Web) parseForm(r *http.Request) error {
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return inbox.Errorf(inbox.EINVALID, "The form is too large (at most 15 files of 10 MB).")
+			return inbox.Errorf(inbox.EINVALID, "The files are too large to send in one message.")
 		} else if err != nil {
 			return inbox.Errorf(inbox.EINVALID, "The form could not be read.")
 		}
