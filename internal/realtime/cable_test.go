@@ -193,9 +193,11 @@ func TestCableLimits(t *testing.T) {
 	})
 
 	t.Run("SlowConsumerIsDisconnected", func(t *testing.T) {
-		// Far more than one batch of the tail fits in the queue; far less
-		// than what is posted fits in the queue and both sockets.
-		e := newEnv(t, realtime.Limits{QueueFrames: 64, QueueBytes: 1 << 20, WriteTimeout: 200 * time.Millisecond}, smallSendBuffers)
+		// The server's sockets hold little, so a client that stops reading
+		// blocks a write at once: it is dropped when the write times out
+		// (or its queue fills). The timeout leaves a reading client, on a
+		// loaded machine under the race detector, ample time to read.
+		e := newEnv(t, realtime.Limits{WriteTimeout: 2 * time.Second}, smallSendBuffers)
 		slow, fast := e.dialSmall("actioncable-v1-json"), e.dial("actioncable-v1-json")
 		slow.subscribe(e.roomID(e.admin), nil)
 		fast.subscribe(e.roomID(e.admin), nil)
@@ -253,4 +255,24 @@ func TestCableLimits(t *testing.T) {
 			t.Errorf("got %v, want disconnect server_restart", m)
 		}
 	})
+}
+
+// TestCableOddIdentifiers: an identifier with control and non-ASCII
+// characters comes back intact in valid JSON.
+func TestCableOddIdentifiers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, realtime.Limits{})
+	c := e.dial("actioncable-v1-ext-json")
+	var id map[string]any
+	json.Unmarshal([]byte(e.roomID(e.admin)), &id)
+	id["note"] = "tab\there \x01 ünïcode \u2028"
+	b, _ := json.Marshal(id)
+	if got := c.subscribe(string(b), nil); got != "confirm_subscription" {
+		t.Fatalf("subscribe: %s", got)
+	}
+	conv := e.conversation(e.apiBox)
+	m := c.next()
+	if m["identifier"] != string(b) || m["message"].(map[string]any)["data"].(map[string]any)["id"] != float64(conv) {
+		t.Errorf("broadcast %v, want the identifier back and the conversation", m)
+	}
 }

@@ -39,8 +39,13 @@ type Outbox interface {
 	// Follow calls fn with the events placed after position after, batch
 	// by batch in outbox order, as they are placed, until ctx ends.
 	Follow(ctx context.Context, after int64, fn func(batch []*inbox.Event)) error
-	// Head returns the position of the newest event placed.
+	// Head returns the position of the newest event this node's tail read:
+	// where a node that starts follows from.
 	Head(ctx context.Context) (int64, error)
+	// Placed returns the position of the newest event placed in the outbox
+	// by any node (the database's, ahead of Head while the tail catches
+	// up).
+	Placed(ctx context.Context) (int64, error)
 	// History returns up to limit events of an account placed after a
 	// position, in order; ErrHistoryGone when retention removed events
 	// after it.

@@ -54,6 +54,11 @@ func (o *outbox) Head(ctx context.Context) (int64, error) {
 	}
 }
 
+func (o *outbox) Placed(ctx context.Context) (int64, error) {
+	head, _, err := o.sys.EventPositions(ctx)
+	return head, err
+}
+
 func (o *outbox) History(ctx context.Context, accountID, after int64, limit int) ([]*inbox.Event, error) {
 	evs, err := o.tail.History(ctx, accountID, after, limit)
 	if errors.Is(err, events.ErrPruned) {

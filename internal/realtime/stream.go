@@ -73,7 +73,12 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request, after *int64) error
 	var first []*inbox.Event
 	if after != nil {
 		if *after > h.Position() {
-			if head, err := h.outbox.Head(ctx); err != nil || *after > head {
+			// Ahead of this node: another node may have sent it already.
+			placed, err := h.outbox.Placed(ctx)
+			if err != nil {
+				return err
+			}
+			if *after > placed {
 				return &inbox.Error{Code: inbox.EINVALID, Field: "last_event_id", Message: "is not an event id of this server"}
 			}
 		}

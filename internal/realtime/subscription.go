@@ -116,9 +116,9 @@ func (c *cableConn) subscribe(cmd command) {
 	}
 	s := &subscription{c: c, identifier: cmd.Identifier, account: h.AccountID, host: h.ID, token: id.PubSubToken,
 		replaying: cmd.History != nil}
-	s.head = append(append([]byte(`{"identifier":`), strconv.Quote(cmd.Identifier)...), `,"message":`...)
-	s.tail = append(append(append(append([]byte(`,"stream_id":`), strconv.Quote(streamID(s.account, s.host))...),
-		`,"epoch":`...), strconv.Quote(epoch)...), `,"offset":`...)
+	s.head = append(append([]byte(`{"identifier":`), jsonString(cmd.Identifier)...), `,"message":`...)
+	s.tail = append(append(append(append([]byte(`,"stream_id":`), jsonString(streamID(s.account, s.host))...),
+		`,"epoch":`...), jsonString(epoch)...), `,"offset":`...)
 	c.mu.Lock()
 	c.subs[cmd.Identifier] = s
 	c.mu.Unlock()
@@ -127,6 +127,12 @@ func (c *cableConn) subscribe(cmd command) {
 	if cmd.History != nil {
 		s.catchUp(cmd.History)
 	}
+}
+
+// jsonString is s as a JSON string.
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
 }
 
 // deliver hands a batch of the tail to the client, or keeps it while a
