@@ -15,8 +15,8 @@ const (
 )
 
 // ChatwootWebhookEvents are the event names a Chatwoot account webhook may
-// subscribe to (Chatwoot's list). inboxd sends the conversation, message
-// and contact ones; it has no typing, inbox or web widget events, so those
+// subscribe to (Chatwoot's list). inboxd sends the conversation, message,
+// contact and inbox ones; it has no typing or web widget events, so those
 // names are accepted and never sent.
 var ChatwootWebhookEvents = []string{"conversation_created", "conversation_updated", "conversation_status_changed",
 	"message_created", "message_updated", "conversation_typing_on", "conversation_typing_off",
@@ -29,8 +29,9 @@ var ChatwootInboxWebhookEvents = []string{"conversation_created", "conversation_
 
 // BookingSyncWebhookEvents are the event names a BookingSync subscription
 // may list (spec/bookingsync-v3.md §11). inboxd sends the inbox, client,
-// booking and inquiry created/updated ones; destroy and account events are
-// accepted and never sent (inboxd deletes none of those records).
+// booking and inquiry created/updated ones and client_destroyed; the other
+// destroy events and the account ones are accepted and never sent (inboxd
+// deletes none of those records through its APIs).
 var BookingSyncWebhookEvents = []string{"inbox_conversation_created", "inbox_conversation_updated",
 	"inbox_message_created", "inbox_message_updated",
 	"booking_created", "booking_updated", "booking_destroyed",

@@ -138,7 +138,10 @@ func (ad *Admin) CreateInbox(ctx context.Context, i *inbox.Inbox) error {
 		if _, err := tx.FindAccountByID(ctx, i.AccountID); err != nil {
 			return err
 		}
-		return tx.CreateInbox(ctx, i)
+		if err := tx.CreateInbox(ctx, i); err != nil {
+			return err
+		}
+		return ad.app.syncInboxWebhook(ctx, tx, i)
 	})
 }
 

@@ -64,6 +64,9 @@ func (a *App) CreateInbox(ctx context.Context, in inbox.Inbox) (*inbox.Inbox, er
 		if err := tx.CreateInbox(ctx, &box); err != nil {
 			return nil, err
 		}
+		if err := a.syncInboxWebhook(ctx, tx, &box); err != nil {
+			return nil, err
+		}
 		return &box, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventInboxCreated, SubjectID: box.ID})
 	})
 }
@@ -92,10 +95,21 @@ func (a *App) UpdateInbox(ctx context.Context, id int64, u inbox.InboxUpdate) (*
 		if err := next.Validate(); err != nil {
 			return nil, err
 		}
+		changes := map[string][2]any{}
+		if next.Name != box.Name {
+			changes["name"] = [2]any{box.Name, next.Name}
+		}
+		if next.WebhookURL != box.WebhookURL {
+			changes["webhook_url"] = [2]any{box.WebhookURL, next.WebhookURL}
+		}
 		if box, err = tx.UpdateInbox(ctx, p.AccountID, id, u); err != nil {
 			return nil, err
 		}
-		return box, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventInboxUpdated, SubjectID: box.ID})
+		if err := a.syncInboxWebhook(ctx, tx, box); err != nil {
+			return nil, err
+		}
+		return box, emit(ctx, tx, p, inbox.Event{AccountID: p.AccountID, Type: inbox.EventInboxUpdated, SubjectID: box.ID,
+			Changes: changes})
 	})
 }
 

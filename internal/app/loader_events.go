@@ -25,7 +25,11 @@ type EventView struct {
 	Message *MessageView
 	// Client, Booking (with BookingConversationIDs) and Inquiry: events
 	// about those records.
-	Client                 *inbox.Client
+	Client *inbox.Client
+	// DeletedClientID is the client a client.deleted event removed.
+	DeletedClientID int64
+	// Inbox (inbox events).
+	Inbox                  *inbox.Inbox
 	Booking                *inbox.Booking
 	BookingConversationIDs []int64
 	Inquiry                *inbox.Inquiry
@@ -48,6 +52,18 @@ func (l *Loader) EventView(e *inbox.Event, opt ViewOptions) (*EventView, error) 
 			return nil, err
 		}
 		v.Client, err = l.client(e.SubjectID)
+		return v, err
+	case inbox.EventClientDeleted:
+		if err := l.need(inbox.ScopeClientsRead); err != nil {
+			return nil, err
+		}
+		v.DeletedClientID = e.SubjectID
+		return v, nil
+	case inbox.EventInboxCreated, inbox.EventInboxUpdated:
+		if !l.vis.CanSeeInbox(e.SubjectID) {
+			return nil, errNotPermitted()
+		}
+		v.Inbox, err = l.inbox(e.SubjectID)
 		return v, err
 	case inbox.EventBookingCreated, inbox.EventBookingUpdated:
 		if err := l.need(inbox.ScopeBookingsRead); err != nil {

@@ -117,11 +117,9 @@ type Target struct {
 }
 
 // Wants reports whether the target receives an event of that name created
-// at that time: one of its events, and not older than the webhook (an API
-// inbox's webhook is made when the first event after its URL was set is
-// fanned out, so that rule does not apply to it).
+// at that time: one of its events, and not older than the webhook.
 func (t *Target) Wants(name string, at time.Time) bool {
-	if t.Webhook.InboxID == nil && at.Before(t.Webhook.CreatedAt) {
+	if at.Before(t.Webhook.CreatedAt) {
 		return false
 	}
 	for _, e := range t.Webhook.Events {
@@ -164,9 +162,12 @@ func (s *System) Targets(ctx context.Context, accountIDs []int64) ([]*Target, er
 	return out, err
 }
 
-// SyncInboxWebhooks keeps the webhooks of the accounts' API inboxes in step
+// SyncInboxWebhooks brings the webhooks of the accounts' API inboxes in step
 // with their webhook_url: one for each API inbox that has a URL (created
-// with its own secret), its URL followed, removed when the URL is.
+// with its own secret), its URL followed, removed when the URL is. The use
+// cases that create and change inboxes do this in their own transaction;
+// this catches up inboxes made before (their webhooks then get the events
+// that follow, not the older ones still in the outbox).
 func (s *System) SyncInboxWebhooks(ctx context.Context, accountIDs []int64) error {
 	type change struct {
 		create *inbox.Webhook

@@ -296,3 +296,31 @@ func dedupe(in []string) []string {
 	}
 	return out
 }
+
+// syncInboxWebhook keeps an inbox's webhook in step with its webhook_url,
+// inside the transaction that created or changed the inbox: one webhook
+// (with its own secret) for an API inbox with a URL, following the URL,
+// removed with it. Events from then on reach it.
+func (a *App) syncInboxWebhook(ctx context.Context, tx inbox.Tx, b *inbox.Inbox) error {
+	ws, err := tx.FindWebhooks(ctx, b.AccountID, inbox.WebhookFilter{InboxID: &b.ID})
+	if err != nil {
+		return err
+	}
+	url := ""
+	if b.Channel == inbox.ChannelAPI {
+		url = b.WebhookURL
+	}
+	switch {
+	case len(ws) == 0 && url != "":
+		w := &inbox.Webhook{AccountID: b.AccountID, Dialect: inbox.WebhookChatwoot, InboxID: &b.ID, Name: b.Name, URL: url,
+			Events: inbox.ChatwootInboxWebhookEvents}
+		w.SecretSealed = a.secret.Seal([]byte(newWebhookSecret()), webhookSecretPurpose(w.AccountID))
+		return tx.CreateWebhook(ctx, w)
+	case len(ws) > 0 && url == "":
+		return tx.DeleteWebhook(ctx, b.AccountID, ws[0].ID)
+	case len(ws) > 0 && ws[0].URL != url:
+		_, err := tx.UpdateWebhook(ctx, b.AccountID, ws[0].ID, inbox.WebhookUpdate{URL: &url})
+		return err
+	}
+	return nil
+}

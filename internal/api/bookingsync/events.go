@@ -11,7 +11,8 @@ import (
 // "" for none. Inbox events: a conversation created, changed in any way
 // its record shows (status, assignee, read state, participants…); a
 // message created or changed (never activity lines, which the API does not
-// list). There are no participant, attachment or destroy events.
+// list). There are no participant, attachment or inbox destroy events; a
+// deleted client is client_destroyed.
 func webhookName(e *inbox.Event) string {
 	switch e.Type {
 	case inbox.EventConversationCreated:
@@ -27,6 +28,8 @@ func webhookName(e *inbox.Event) string {
 		return "client_created"
 	case inbox.EventClientUpdated:
 		return "client_updated"
+	case inbox.EventClientDeleted:
+		return "client_destroyed"
 	case inbox.EventBookingCreated:
 		return "booking_created"
 	case inbox.EventBookingUpdated:
@@ -79,6 +82,10 @@ func EncodeEvent(l *app.Loader, e *inbox.Event, base string) ([]app.EventPayload
 		key, tpl, rec = "conversation", templates(base, "conversations", conversationRels...), conversationRecord(v.Conversation)
 	case v.Client != nil:
 		key, tpl, rec = "client", templates(base, "clients", clientRels...), clientRecord(v.Client)
+	case v.DeletedClientID != 0:
+		// The record is gone: its id (and account) is what there is to say.
+		key, tpl = "client", templates(base, "clients", clientRels...)
+		rec = object{{"links", object{{"account", e.AccountID}}}, {"id", v.DeletedClientID}}
 	case v.Booking != nil:
 		key, tpl = "booking", templates(base, "bookings", bookingRels...)
 		rec = bookingRecord(v.Booking, v.BookingConversationIDs, false)

@@ -210,6 +210,31 @@ func TestEncodeEvent(t *testing.T) {
 	}
 }
 
+// A deleted client is client_destroyed, with the id it had.
+func TestEncodeClientDestroyed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, options{})
+	ev := &inbox.Event{AccountID: e.account.ID, Type: inbox.EventClientDeleted, SubjectID: 995923932}
+	must(t, e.store.Update(context.Background(), func(tx inbox.Tx) error { return tx.CreateEvent(context.Background(), ev) }))
+	for _, tc := range []struct {
+		scopes inbox.Scopes
+		want   string
+	}{
+		{allScopes, fmt.Sprintf(`{"account_id":%d,"event":"client_destroyed","resource":{"links":{"clients.account":"https://www.bookingsync.com/api/v3/accounts/{clients.account}"},"client":{"links":{"account":%d},"id":995923932}}}`, e.account.ID, e.account.ID)},
+		{inbox.Scopes{inbox.ScopeInboxRead}, ""},
+	} {
+		var got []app.EventPayload
+		err := e.app.Load(context.Background(), app.Visibility{AccountID: e.account.ID, Scopes: tc.scopes}, func(l *app.Loader) (err error) {
+			got, err = bookingsync.EncodeEvent(l, ev, "https://www.bookingsync.com")
+			return err
+		})
+		must(t, err)
+		if tc.want == "" && len(got) != 0 || tc.want != "" && (len(got) != 1 || string(got[0].Body) != tc.want) {
+			t.Fatalf("scopes %v: %v, want %s", tc.scopes, got, tc.want)
+		}
+	}
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

@@ -49,6 +49,12 @@ func EventNames(e *inbox.Event) []string {
 		return []string{"contact_created"}
 	case inbox.EventClientUpdated:
 		return []string{"contact_updated"}
+	case inbox.EventInboxCreated:
+		return []string{"inbox_created"}
+	case inbox.EventInboxUpdated:
+		if len(e.Changes) > 0 {
+			return []string{"inbox_updated"}
+		}
 	}
 	return nil
 }
@@ -87,6 +93,19 @@ func EncodeEvent(l *app.Loader, e *inbox.Event, base string, now time.Time) ([]a
 				extra = append(extra, field{"changed_attributes", changedAttributes(e.Changes)})
 			}
 			b, err := json.Marshal(conversationEventFrom(v.Conversation, v.ContactInbox, v.LatestPublic, base, now))
+			if err != nil {
+				return nil, err
+			}
+			if body, err = appendFields(b, extra); err != nil {
+				return nil, err
+			}
+		case v.Inbox != nil:
+			// Chatwoot's inbox webhook_data: the id and name.
+			extra := []field{{"event", name}}
+			if name == "inbox_updated" {
+				extra = append(extra, field{"changed_attributes", changedAttributes(e.Changes)})
+			}
+			b, err := json.Marshal(nameRef{v.Inbox.ID, v.Inbox.Name})
 			if err != nil {
 				return nil, err
 			}

@@ -153,6 +153,28 @@ func TestEncodeEvent(t *testing.T) {
 	})
 }
 
+// TestEncodeInboxEvents: inbox_updated carries what changed, as Chatwoot's
+// listener sends it; an update that changed nothing is not sent.
+func TestEncodeInboxEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	all := app.Visibility{AccountID: e.account.ID}
+	e.must("PATCH", e.path("/inboxes/%d", e.apiBox.ID), e.adminTk, map[string]any{"name": "Website API"})
+	got := e.encode(e.lastEvent(inbox.EventInboxUpdated, e.apiBox.ID), all)
+	if len(got) != 1 || got[0].Name != "inbox_updated" {
+		t.Fatalf("payloads %v", names(got))
+	}
+	want := fmt.Sprintf(`{"id":%d,"name":"Website API","event":"inbox_updated","changed_attributes":[{"name":{"previous_value":%q,"current_value":"Website API"}}]}`,
+		e.apiBox.ID, e.apiBox.Name)
+	if string(got[0].Body) != want {
+		t.Fatalf("body %s, want %s", got[0].Body, want)
+	}
+	e.must("PATCH", e.path("/inboxes/%d", e.apiBox.ID), e.adminTk, map[string]any{"name": "Website API"})
+	if got := e.encode(e.lastEvent(inbox.EventInboxUpdated, e.apiBox.ID), all); len(got) != 0 {
+		t.Fatalf("an update that changed nothing: %v", names(got))
+	}
+}
+
 func names(ps []app.EventPayload) []string {
 	out := []string{}
 	for _, p := range ps {
