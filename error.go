@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -19,6 +20,11 @@ const (
 	// a write; nothing was stored (or, when unknown, a retry with the same
 	// Idempotency-Key is safe). The client should retry shortly.
 	EUNAVAILABLE = "unavailable"
+	// ECANCELED: the client went away before the answer (its request's
+	// context was canceled). It is no failure of the server: nothing is
+	// logged as an error, and the status (499, as nginx records it) reaches
+	// only the access log and the metrics.
+	ECANCELED = "canceled"
 )
 
 // Error is the one error type the domain and the application layer return.
@@ -58,14 +64,16 @@ const (
 	MsgTaken       = "has already been taken"
 )
 
-// ErrorCode returns the code of the first *Error in err's chain; EINTERNAL for
-// any other non-nil error and "" for nil.
+// ErrorCode returns the code of the first *Error in err's chain; ECANCELED for
+// a canceled context, EINTERNAL for any other non-nil error and "" for nil.
 func ErrorCode(err error) string {
 	var e *Error
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) {
 		return e.Code
+	} else if errors.Is(err, context.Canceled) {
+		return ECANCELED
 	}
 	return EINTERNAL
 }
@@ -78,6 +86,8 @@ func ErrorMessage(err error) string {
 		return ""
 	} else if errors.As(err, &e) {
 		return e.Message
+	} else if errors.Is(err, context.Canceled) {
+		return "The request was canceled."
 	}
 	return "Internal error."
 }

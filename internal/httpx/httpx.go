@@ -280,6 +280,11 @@ type Router interface {
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 }
 
+// StatusClientClosedRequest is the status recorded for a request whose
+// client went away before the answer (inbox.ECANCELED): nginx's 499. No
+// client ever reads it; the access log and the metrics do.
+const StatusClientClosedRequest = 499
+
 // RetryAfterUnavailable is the Retry-After, in seconds, of a 503 answered
 // because the database was unreachable or did not confirm a write: long
 // enough for a restart or a failover to finish, short enough not to matter.

@@ -18,6 +18,7 @@ var statuses = map[string]int{
 	inbox.ERATELIMITED:  http.StatusTooManyRequests,
 	inbox.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	inbox.EINTERNAL:     http.StatusInternalServerError,
+	inbox.ECANCELED:     httpx.StatusClientClosedRequest,
 }
 
 // status returns the status of an error, logging internal ones (their

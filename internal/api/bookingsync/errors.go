@@ -22,6 +22,7 @@ var codes = map[string]struct {
 	inbox.ERATELIMITED:  {http.StatusTooManyRequests, "rate_limit_exceeded"},
 	inbox.EINTERNAL:     {http.StatusInternalServerError, "internal_server_error"},
 	inbox.EUNAVAILABLE:  {http.StatusServiceUnavailable, "service_unavailable"},
+	inbox.ECANCELED:     {httpx.StatusClientClosedRequest, "client_closed_request"},
 }
 
 // wireError is an error of the wire format itself (malformed JSON, a missing

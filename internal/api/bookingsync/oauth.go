@@ -104,6 +104,8 @@ func (a *API) writeOAuthError(w http.ResponseWriter, r *http.Request, err error,
 	switch {
 	case errors.Is(err, httpx.ErrBodyTooLarge):
 		name, desc, status = "invalid_request", "The request body is too large.", http.StatusRequestEntityTooLarge
+	case inbox.ErrorCode(err) == inbox.ECANCELED:
+		name, desc, status = "server_error", inbox.ErrorMessage(err), httpx.StatusClientClosedRequest
 	case inbox.ErrorCode(err) == inbox.EINTERNAL || name == "":
 		if inbox.ErrorCode(err) == inbox.EINTERNAL {
 			a.log.Error("oauth", "path", r.URL.Path, "request_id", httpx.RequestID(r.Context()), "err", err)

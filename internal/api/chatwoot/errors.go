@@ -34,6 +34,7 @@ var statuses = map[string]int{
 	inbox.ERATELIMITED:  http.StatusTooManyRequests,
 	inbox.EINTERNAL:     http.StatusInternalServerError,
 	inbox.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	inbox.ECANCELED:     httpx.StatusClientClosedRequest,
 }
 
 // errorItem is one entry of the documented errors array.

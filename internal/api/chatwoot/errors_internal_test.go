@@ -2,6 +2,7 @@ package chatwoot
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -68,5 +69,21 @@ func TestWriteError_Unavailable(t *testing.T) {
 		`"errors":[{"field":"","message":"The database is unavailable; nothing was stored. Try again.","code":"unavailable"}]}`
 	if got := rec.Body.String(); got != want {
 		t.Fatalf("body=%s, want %s", got, want)
+	}
+}
+
+// A request whose client went away (its context canceled mid-query) is no
+// server failure: it is recorded as 499 and logs nothing at error level.
+func TestWriteError_Canceled(t *testing.T) {
+	var logged bytes.Buffer
+	a := New(Deps{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	rec := httptest.NewRecorder()
+	a.writeError(rec, httptest.NewRequest("GET", "/api/v1/accounts/1/conversations", nil),
+		fmt.Errorf("list conversations: %w", context.Canceled))
+	if rec.Code != 499 {
+		t.Fatalf("status=%d, want 499", rec.Code)
+	}
+	if strings.Contains(logged.String(), "level=ERROR") {
+		t.Fatalf("log=%q, want no error logged", logged.String())
 	}
 }
