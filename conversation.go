@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // Conversation statuses. One field drives both dialects: BookingSync shows
@@ -157,13 +158,14 @@ const (
 	// MaxFilterPatterns bounds the contains and does_not_contain values of
 	// a filter: each is a LIKE pattern, tested against every row.
 	MaxFilterPatterns = 100
-	// MaxFilterValueLength bounds one value, and a search, in bytes.
+	// MaxFilterValueLength bounds one value, and a search, in characters
+	// (at most four times as many bytes).
 	MaxFilterValueLength = 2048
 )
 
 // Validate checks a filter's free-form inputs against the bounds above.
 func (f *ConversationFilter) Validate() error {
-	if len(f.Query) > MaxFilterValueLength {
+	if utf8.RuneCountInString(f.Query) > MaxFilterValueLength {
 		return &Error{Code: EINVALID, Field: "q",
 			Message: fmt.Sprintf("Search query is too long (maximum is %d characters)", MaxFilterValueLength)}
 	}
@@ -189,7 +191,7 @@ func ValidateConditions(conds []ConversationCondition) error {
 			patterns += len(c.Values)
 		}
 		for _, v := range c.Values {
-			if len(v) > MaxFilterValueLength {
+			if utf8.RuneCountInString(v) > MaxFilterValueLength {
 				return FieldError("values", fmt.Sprintf("is too long (maximum is %d characters)", MaxFilterValueLength))
 			}
 		}

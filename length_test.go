@@ -41,4 +41,24 @@ func TestLengthsInCharacters(t *testing.T) {
 	if err := content(inbox.MaxContentLength + 1); inbox.ErrorField(err) != "content" {
 		t.Fatalf("%d characters: %v, want too long", inbox.MaxContentLength+1, err)
 	}
+	filter := func(n int) error {
+		f := &inbox.ConversationFilter{Query: strings.Repeat("ß", n)}
+		return f.Validate()
+	}
+	if err := filter(inbox.MaxFilterValueLength); err != nil {
+		t.Fatalf("a search of %d two-byte characters: %v, want valid", inbox.MaxFilterValueLength, err)
+	}
+	if err := filter(inbox.MaxFilterValueLength + 1); inbox.ErrorField(err) != "q" {
+		t.Fatalf("a search of %d characters: %v, want too long", inbox.MaxFilterValueLength+1, err)
+	}
+	value := func(n int) error {
+		return inbox.ValidateConditions([]inbox.ConversationCondition{{Attribute: "status", Operator: inbox.OpContains,
+			Values: []string{strings.Repeat("ж", n)}}})
+	}
+	if err := value(inbox.MaxFilterValueLength); err != nil {
+		t.Fatalf("a filter value of %d two-byte characters: %v, want valid", inbox.MaxFilterValueLength, err)
+	}
+	if err := value(inbox.MaxFilterValueLength + 1); inbox.ErrorField(err) != "values" {
+		t.Fatalf("a filter value of %d characters: %v, want too long", inbox.MaxFilterValueLength+1, err)
+	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/auth"
@@ -68,7 +69,7 @@ func (l *Loader) Contacts(f inbox.ClientFilter) (*ContactPage, error) {
 	if err := inbox.ValidateConditions(f.Conditions); err != nil {
 		return nil, err
 	}
-	if len(f.Query) > inbox.MaxFilterValueLength {
+	if utf8.RuneCountInString(f.Query) > inbox.MaxFilterValueLength {
 		return nil, errQueryTooLong()
 	}
 	clients, total, err := l.tx.FindClients(l.ctx, l.accountID(), f)

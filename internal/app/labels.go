@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -118,7 +119,7 @@ func (l *Loader) CannedResponses(search string) ([]*inbox.CannedResponse, error)
 	if err := l.need(inbox.ScopeInboxRead); err != nil {
 		return nil, err
 	}
-	if len(search) > inbox.MaxFilterValueLength {
+	if utf8.RuneCountInString(search) > inbox.MaxFilterValueLength {
 		return nil, inbox.FieldError("search", fmt.Sprintf("is too long (maximum is %d characters)", inbox.MaxFilterValueLength))
 	}
 	out, err := l.tx.FindCannedResponses(l.ctx, l.accountID(), inbox.CannedResponseFilter{Search: strings.TrimSpace(search)})

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -49,7 +50,7 @@ func (l *Loader) Search(q string, kinds SearchKinds, page inbox.Page) (*SearchRe
 	if err := l.need(inbox.ScopeInboxRead); err != nil {
 		return nil, err
 	}
-	if len(q) > inbox.MaxFilterValueLength {
+	if utf8.RuneCountInString(q) > inbox.MaxFilterValueLength {
 		return nil, errQueryTooLong()
 	}
 	r := &SearchResults{Conversations: []*ConversationHit{}, Contacts: []*inbox.Client{}, Messages: []*MessageHit{}}
