@@ -208,6 +208,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.ln = ln
 	m.startBackground()
 	m.guard = m.newGuard(ln, proxies)
+	guard := m.guard
+	metrics.WatchConnections(func() metrics.ConnStats {
+		s := guard.Stats()
+		return metrics.ConnStats{Open: s.Open, Refused: s.Refused, Evicted: s.Evicted}
+	})
 	m.HTTP = &http.Server{
 		Handler: m.guard.Handler(server.New(server.Deps{App: m.App, Logger: m.Logger, BaseURL: m.Config.BaseURL, TrustedProxies: proxies,
 			MetricsToken: m.Config.MetricsToken, Realtime: m.Realtime, Events: m.Events})),

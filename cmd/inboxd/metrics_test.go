@@ -94,6 +94,12 @@ func TestServe_Metrics(t *testing.T) {
 			t.Fatalf("metrics lack %q:\n%s", want, grepLines(body, "inboxd_"))
 		}
 	}
+	// This scrape's own connection is open on the main listener.
+	if n := sample(t, body, `inboxd_connections_open`); n < 1 {
+		t.Fatalf("open connections=%v, want at least the scrape's own", n)
+	}
+	sample(t, body, `inboxd_connections_refused_total`)
+	sample(t, body, `inboxd_connections_evicted_total`)
 	if n := sample(t, body, `inboxd_db_transaction_duration_seconds_count{kind="write",result="ok"}`); n < 2 {
 		t.Fatalf("write transactions=%v, want the creates counted", n)
 	}
