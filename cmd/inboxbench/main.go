@@ -48,6 +48,10 @@ type options struct {
 	msgs        int
 	reuse       bool
 	debugAddr   string
+	load        string
+	wrk         string // wrk's version when wrk drives the scenarios
+	baseline    string
+	minRatio    float64
 }
 
 func run(ctx context.Context, args []string) error {
@@ -65,8 +69,28 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.reuse, "reuse", false, "measure the dataset a previous run seeded in -work-dir (with -keep) instead of seeding")
 	fs.IntVar(&o.convs, "conversations", 0, "override the number of conversations (default 100,000 × scale)")
 	fs.IntVar(&o.msgs, "messages", 0, "override the number of messages (default 1,000,000 × scale)")
+	fs.StringVar(&o.load, "load", "auto", "load generator: wrk, go (the built-in client), or auto (wrk when it is on PATH)")
+	fs.StringVar(&o.baseline, "baseline", "", "a previous run's JSON: fail when a scenario's ratio falls below -min-ratio × its ratio there")
+	fs.Float64Var(&o.minRatio, "min-ratio", 0.6, "with -baseline, the lowest acceptable fraction of the baseline's ratio")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch o.load {
+	case "auto", "wrk":
+		o.wrk = wrkVersion()
+		if o.wrk == "" && o.load == "wrk" {
+			return fmt.Errorf("-load wrk: wrk is not on PATH (Debian: apt-get install wrk)")
+		}
+	case "go":
+	default:
+		return fmt.Errorf("-load must be wrk, go or auto")
+	}
+	var baseline *report
+	if o.baseline != "" {
+		var err error
+		if baseline, err = readReport(o.baseline); err != nil {
+			return fmt.Errorf("-baseline: %w", err)
+		}
 	}
 	if o.scale <= 0 || o.scale > 10 {
 		return fmt.Errorf("-scale must be in (0, 10]")
@@ -90,7 +114,11 @@ func run(ctx context.Context, args []string) error {
 		engine = "sqlite"
 		dsn = filepath.Join(o.workDir, "data", "inboxd.db")
 	}
-	fmt.Fprintf(os.Stderr, "engine %s, scale %g, %s per scenario, %d connections\n", engine, o.scale, o.duration, o.conns)
+	load := "go (built-in client)"
+	if o.wrk != "" {
+		load = o.wrk + " (the web pages: go)"
+	}
+	fmt.Fprintf(os.Stderr, "engine %s, scale %g, %s per scenario, %d connections, load generator %s\n", engine, o.scale, o.duration, o.conns, load)
 
 	var ds *dataset
 	var err error
@@ -143,11 +171,19 @@ func run(ctx context.Context, args []string) error {
 	defer bare.stop()
 
 	rep := report{Engine: engine, Scale: o.scale, Duration: o.duration.String(), Connections: o.conns, Dataset: ds.summary(),
-		Started: time.Now().UTC().Format(time.RFC3339)}
+		Started: time.Now().UTC().Format(time.RFC3339), Load: load}
+	load0 := loadAverage()
+	cal := measureWith(ctx, o.wrk != "", bareScenario(bare.url, 1500), o.conns, min(o.duration, 5*time.Second), o.workDir)
+	rep.BareRPS = cal.RPS
+	if cal.RPS < minBareRPS {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the bare server reached %.0f req/s (1,500-byte body) with this load generator, under %d: the ratios do not count",
+			cal.RPS, minBareRPS))
+	}
 	rep.Results, err = runScenarios(ctx, o, ds, srv.url, bare.url)
 	if err != nil {
 		return err
 	}
+	rep.Uptime = "load average " + load0 + " at the start, " + loadAverage() + " at the end"
 	var second func() (*child, error)
 	if engine == "postgres" {
 		second = func() (*child, error) { return startChild(ctx, bin, []string{"serve"}, env) }
@@ -161,5 +197,11 @@ func run(ctx context.Context, args []string) error {
 	rep.PeakRSSMB = srv.peakRSSMB()
 	rep.print(os.Stdout)
 	b, _ := json.MarshalIndent(rep, "", "  ")
-	return os.WriteFile(o.out, append(b, '\n'), 0o644)
+	if err := os.WriteFile(o.out, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	if baseline != nil {
+		return compare(os.Stdout, baseline, &rep, o)
+	}
+	return nil
 }

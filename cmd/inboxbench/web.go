@@ -54,14 +54,14 @@ func webScenarios(ds *dataset, base string) ([]scenario, error) {
 	}
 	big := ds.accounts[0]
 	out := []scenario{
-		{name: "P1 web list page 1", next: func(*rand.Rand) *http.Request { return page("/inbox", cookies[0]) }},
-		{name: "P1 web list page 21", next: func(*rand.Rand) *http.Request { return page(deep, cookies[0]) }},
-		{name: "P2 web conversation", next: func(rng *rand.Rand) *http.Request {
+		{goClient: true, name: "P1 web list page 1", next: func(*rand.Rand) *http.Request { return page("/inbox", cookies[0]) }},
+		{goClient: true, name: "P1 web list page 21", next: func(*rand.Rand) *http.Request { return page(deep, cookies[0]) }},
+		{goClient: true, name: "P2 web conversation", next: func(rng *rand.Rand) *http.Request {
 			return page("/inbox/conversations/"+strconv.FormatInt(big.convs[rng.IntN(len(big.convs))].displayID, 10), cookies[0])
 		}},
 	}
 	if len(cookies) > 1 {
-		out = append(out, scenario{name: "P3 web list typical tenant", next: func(*rand.Rand) *http.Request {
+		out = append(out, scenario{goClient: true, name: "P3 web list typical tenant", next: func(*rand.Rand) *http.Request {
 			return page("/inbox", cookies[1])
 		}})
 	}
