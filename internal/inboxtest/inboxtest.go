@@ -220,6 +220,9 @@ type TxCounts struct {
 	Reads, Writes int // the requests' own transactions
 	Auth          int // token lookups
 	RateLimit     int // rate-limit counter flushes
+	// Statements counts the SQL statements of the requests' own
+	// transactions (a store that does not count them reports 0).
+	Statements int
 }
 
 // NewCountingStore wraps s.
@@ -242,32 +245,57 @@ func (s *CountingStore) Counts() TxCounts {
 // Update implements inbox.Store.
 func (s *CountingStore) Update(ctx context.Context, fn func(inbox.Tx) error) error {
 	var kind txKind
-	err := s.Store.Update(ctx, func(tx inbox.Tx) error { return fn(&countingTx{Tx: tx, kind: &kind}) })
-	s.count(kind, true)
+	var n int
+	err := s.Store.Update(ctx, func(tx inbox.Tx) error { return counted(tx, &kind, &n, fn) })
+	s.count(kind, true, n)
 	return err
 }
 
 // View implements inbox.Store.
 func (s *CountingStore) View(ctx context.Context, fn func(inbox.Tx) error) error {
 	var kind txKind
-	err := s.Store.View(ctx, func(tx inbox.Tx) error { return fn(&countingTx{Tx: tx, kind: &kind}) })
-	s.count(kind, false)
+	var n int
+	err := s.Store.View(ctx, func(tx inbox.Tx) error { return counted(tx, &kind, &n, fn) })
+	s.count(kind, false, n)
 	return err
 }
 
-func (s *CountingStore) count(kind txKind, write bool) {
+// statementCounter is what a store's transaction offers to count its
+// statements (sqlstore.Tx does).
+type statementCounter interface{ Statements() int }
+
+// counted runs fn on tx and sets *n to the statements it ran: the difference
+// of the transaction's count, since a transaction SQLite's group commit
+// shares runs other callers' work too. A retried fn counts its last run.
+func counted(tx inbox.Tx, kind *txKind, n *int, fn func(inbox.Tx) error) error {
+	sc, ok := tx.(statementCounter)
+	before := 0
+	if ok {
+		before = sc.Statements()
+	}
+	err := fn(&countingTx{Tx: tx, kind: kind})
+	if ok {
+		*n = sc.Statements() - before
+	}
+	return err
+}
+
+func (s *CountingStore) count(kind txKind, write bool, statements int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case kind == txAuth && !write:
 		s.counts.Auth++
+		return
 	case kind == txRateLimit:
 		s.counts.RateLimit++
+		return
 	case write:
 		s.counts.Writes++
 	default:
 		s.counts.Reads++
 	}
+	s.counts.Statements += statements
 }
 
 type txKind int

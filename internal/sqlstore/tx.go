@@ -29,13 +29,21 @@ type Tx struct {
 	// wroteEvents is set once the transaction wrote to the outbox: its
 	// commit wakes this process's outbox readers (notify.go).
 	wroteEvents bool
+	// statements counts the statements run (Statements).
+	statements int
 }
+
+// Statements returns how many statements the transaction has run so far, so
+// that a test can check that a request's work does not grow with its page.
+// A transaction is used by one goroutine at a time, so a plain counter does.
+func (tx *Tx) Statements() int { return tx.statements }
 
 // Now returns the transaction's time.
 func (tx *Tx) Now() time.Time { return tx.now }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	ctx = tx.stmtContext(ctx)
+	tx.statements++
 	if st := tx.stmts.get(ctx, q); st != nil {
 		return tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -44,6 +52,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	ctx = tx.stmtContext(ctx)
+	tx.statements++
 	if st := tx.stmts.get(ctx, q); st != nil {
 		return tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -52,6 +61,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	ctx = tx.stmtContext(ctx)
+	tx.statements++
 	if st := tx.stmts.get(ctx, q); st != nil {
 		return tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
