@@ -128,9 +128,13 @@ type HostUpdate struct {
 	SourceID     **int64
 }
 
-// HostFilter selects hosts of one account. Removed hosts are never listed.
+// HostFilter selects hosts of one account. Removed hosts are listed only
+// with Removed.
 type HostFilter struct {
-	IDs          []int64
+	IDs []int64
+	// Removed lists removed hosts too: a removed host still shows where it
+	// is referenced (a message's sender), as FindHostByID finds it.
+	Removed      bool
 	UpdatedSince *time.Time
 	// Sort is "" (ascending id) or "name" (Chatwoot lists agents by name).
 	Sort string

@@ -153,6 +153,9 @@ type Tx interface {
 	CreateParticipant(ctx context.Context, p *Participant) error
 	FindParticipantByID(ctx context.Context, accountID, id int64) (*Participant, error)
 	FindParticipants(ctx context.Context, accountID int64, f ParticipantFilter) ([]*Participant, int, error)
+	// FindHostParticipantIDs returns, per host id, the ids of the
+	// participants that host is, ascending (an empty list for none).
+	FindHostParticipantIDs(ctx context.Context, accountID int64, hostIDs []int64) (map[int64][]int64, error)
 	UpdateParticipant(ctx context.Context, accountID, id int64, u ParticipantUpdate) (*Participant, error)
 	// PatchParticipant is UpdateParticipant without reading the record back.
 	PatchParticipant(ctx context.Context, accountID, id int64, u ParticipantUpdate) error
@@ -167,6 +170,9 @@ type Tx interface {
 	// FindLatestMessages returns, per conversation id, the newest message
 	// (any kind) and the newest non-activity message.
 	FindLatestMessages(ctx context.Context, accountID int64, ids []int64) (map[int64][2]*Message, error)
+	// FindFirstMessages returns, per conversation id, the oldest message
+	// (any kind); a conversation without messages is absent.
+	FindFirstMessages(ctx context.Context, accountID int64, ids []int64) (map[int64]*Message, error)
 
 	CreateAttachment(ctx context.Context, a *Attachment) error
 	FindAttachmentByID(ctx context.Context, accountID, id int64) (*Attachment, error)

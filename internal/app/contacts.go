@@ -49,6 +49,13 @@ func (l *Loader) contactViews(clients []*inbox.Client) ([]*ContactView, error) {
 	if err != nil {
 		return nil, err
 	}
+	boxes := make([]int64, len(cis))
+	for i, ci := range cis {
+		boxes[i] = ci.InboxID
+	}
+	if err := l.prefetchInboxes(boxes); err != nil {
+		return nil, err
+	}
 	for _, ci := range cis {
 		box, err := l.inbox(ci.InboxID)
 		if err != nil {

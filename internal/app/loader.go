@@ -30,6 +30,7 @@ type Loader struct {
 	inboxes      map[int64]*inbox.Inbox
 	participants map[int64]*inbox.Participant
 	convs        map[int64]*inbox.Conversation
+	attachments  map[int64]*inbox.Attachment
 	// audiences and accountHosts memoise EventAudience (realtime.go).
 	audiences    map[int64]Audience
 	accountHosts []*inbox.Host
@@ -38,7 +39,8 @@ type Loader struct {
 func newLoader(ctx context.Context, tx inbox.Tx, vis Visibility) *Loader {
 	return &Loader{ctx: ctx, tx: tx, vis: vis, hosts: map[int64]*inbox.Host{},
 		clients: map[int64]*inbox.Client{}, inboxes: map[int64]*inbox.Inbox{},
-		participants: map[int64]*inbox.Participant{}, convs: map[int64]*inbox.Conversation{}}
+		participants: map[int64]*inbox.Participant{}, convs: map[int64]*inbox.Conversation{},
+		attachments: map[int64]*inbox.Attachment{}}
 }
 
 // Load runs fn with a Loader for an explicit visibility, in one read
@@ -137,6 +139,12 @@ func (l *Loader) inbox(id int64) (*inbox.Inbox, error) {
 func (l *Loader) participant(id int64) (*inbox.Participant, error) {
 	return memo(l.participants, id, func() (*inbox.Participant, error) {
 		return l.tx.FindParticipantByID(l.ctx, l.accountID(), id)
+	})
+}
+
+func (l *Loader) attachment(id int64) (*inbox.Attachment, error) {
+	return memo(l.attachments, id, func() (*inbox.Attachment, error) {
+		return l.tx.FindAttachmentByID(l.ctx, l.accountID(), id)
 	})
 }
 

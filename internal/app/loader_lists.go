@@ -171,6 +171,9 @@ func (l *Loader) watchers(conversationID int64) ([]*inbox.Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := l.prefetchMembers(ps); err != nil {
+		return nil, err
+	}
 	out := []*inbox.Host{}
 	seen := map[int64]bool{}
 	for _, pt := range ps {

@@ -73,27 +73,7 @@ func (l *Loader) HostViews(hosts []*inbox.Host) ([]*HostView, error) {
 }
 
 func (l *Loader) hostParticipantIDs(hostIDs []int64) (map[int64][]int64, error) {
-	out := make(map[int64][]int64, len(hostIDs))
-	for _, id := range hostIDs {
-		ids := []int64{}
-		var after int64
-		for {
-			ps, _, err := l.tx.FindParticipants(l.ctx, l.accountID(), inbox.ParticipantFilter{MemberType: inbox.MemberHost,
-				MemberID: &id, Page: inbox.Page{AfterID: after, Limit: embedChunk, SkipTotal: true}})
-			if err != nil {
-				return nil, err
-			}
-			for _, pt := range ps {
-				ids = append(ids, pt.ID)
-			}
-			if len(ps) < embedChunk {
-				break
-			}
-			after = ps[len(ps)-1].ID
-		}
-		out[id] = ids
-	}
-	return out, nil
+	return l.tx.FindHostParticipantIDs(l.ctx, l.accountID(), hostIDs)
 }
 
 // Clients lists clients of the account.

@@ -63,8 +63,12 @@ func (l *Loader) Search(q string, kinds SearchKinds, page inbox.Page) (*SearchRe
 		if err != nil {
 			return nil, err
 		}
+		first, err := l.prefetchHits(convs)
+		if err != nil {
+			return nil, err
+		}
 		for _, c := range convs {
-			h, err := l.conversationHit(c)
+			h, err := l.conversationHit(c, first[c.ID])
 			if err != nil {
 				return nil, err
 			}
@@ -83,6 +87,18 @@ func (l *Loader) Search(q string, kinds SearchKinds, page inbox.Page) (*SearchRe
 	if kinds.Messages {
 		msgs, err := l.tx.SearchMessages(l.ctx, l.accountID(), f)
 		if err != nil {
+			return nil, err
+		}
+		if err := l.prefetchMessages(msgs); err != nil {
+			return nil, err
+		}
+		boxes := make([]int64, 0, len(msgs))
+		for _, m := range msgs {
+			if c, ok := l.convs[m.ConversationID]; ok {
+				boxes = append(boxes, c.InboxID)
+			}
+		}
+		if err := l.prefetchInboxes(boxes); err != nil {
 			return nil, err
 		}
 		for _, m := range msgs {
@@ -106,9 +122,31 @@ func errQueryTooLong() error {
 		Message: fmt.Sprintf("Search query is too long (maximum is %d characters)", inbox.MaxFilterValueLength)}
 }
 
-// conversationHit loads what a found conversation is shown with: its first
-// message, contact, inbox and assignee.
-func (l *Loader) conversationHit(c *inbox.Conversation) (*ConversationHit, error) {
+// prefetchHits reads, for all found conversations at once, what each is
+// shown with (see conversationHit), and returns their first messages.
+func (l *Loader) prefetchHits(convs []*inbox.Conversation) (map[int64]*inbox.Message, error) {
+	ids := make([]int64, len(convs))
+	for i, c := range convs {
+		l.convs[c.ID] = c
+		ids[i] = c.ID
+	}
+	if err := l.prefetchConversationParts(convs); err != nil {
+		return nil, err
+	}
+	first, err := l.tx.FindFirstMessages(l.ctx, l.accountID(), ids)
+	if err != nil {
+		return nil, err
+	}
+	msgs := make([]*inbox.Message, 0, len(first))
+	for _, m := range first {
+		msgs = append(msgs, m)
+	}
+	return first, l.prefetchMessages(msgs)
+}
+
+// conversationHit builds what a found conversation is shown with: its first
+// message (nil for none), contact, inbox and assignee.
+func (l *Loader) conversationHit(c *inbox.Conversation, first *inbox.Message) (*ConversationHit, error) {
 	l.convs[c.ID] = c
 	h := &ConversationHit{Conversation: c}
 	var err error
@@ -125,13 +163,8 @@ func (l *Loader) conversationHit(c *inbox.Conversation) (*ConversationHit, error
 			return nil, err
 		}
 	}
-	first, _, err := l.tx.FindMessages(l.ctx, l.accountID(), inbox.MessageFilter{ConversationID: &c.ID,
-		Page: inbox.Page{Limit: 1, SkipTotal: true}})
-	if err != nil {
-		return nil, err
-	}
-	if len(first) > 0 {
-		if h.FirstMessage, err = l.messageView(first[0]); err != nil {
+	if first != nil {
+		if h.FirstMessage, err = l.messageView(first); err != nil {
 			return nil, err
 		}
 	}

@@ -28,6 +28,9 @@ type ViewOptions struct {
 	// Details loads the read state, the inbox, contact, assignee and newest
 	// messages (Chatwoot).
 	Details bool
+	// Parties loads the read state, contact and assignee only (what
+	// Chatwoot shows beside a conversation's messages).
+	Parties bool
 }
 
 // MessageView is a message with its sender and attachments resolved.
@@ -72,7 +75,7 @@ func (l *Loader) ConversationViews(convs []*inbox.Conversation, opt ViewOptions)
 		l.convs[c.ID] = c
 		out[i] = &ConversationView{Conversation: c}
 	}
-	if !opt.Links && !opt.Details || len(convs) == 0 {
+	if !opt.Links && !opt.Details && !opt.Parties || len(convs) == 0 {
 		return out, nil
 	}
 	ids := make([]int64, len(convs))
@@ -94,6 +97,24 @@ func (l *Loader) ConversationViews(convs []*inbox.Conversation, opt ViewOptions)
 		if latest, err = l.tx.FindLatestMessages(l.ctx, l.accountID(), ids); err != nil {
 			return nil, err
 		}
+		if err := l.prefetchConversationParts(convs); err != nil {
+			return nil, err
+		}
+		var msgs []*inbox.Message
+		for _, pair := range latest {
+			for _, m := range pair {
+				if m != nil {
+					msgs = append(msgs, m)
+				}
+			}
+		}
+		if err := l.prefetchMessages(msgs); err != nil {
+			return nil, err
+		}
+	} else if opt.Parties {
+		if err := l.prefetchParties(convs); err != nil {
+			return nil, err
+		}
 	}
 	for _, v := range out {
 		if v.Stats = stats[v.ID]; v.Stats == nil {
@@ -107,6 +128,10 @@ func (l *Loader) ConversationViews(convs []*inbox.Conversation, opt ViewOptions)
 			if err := l.fillDetails(v, latest[v.ID]); err != nil {
 				return nil, err
 			}
+		} else if opt.Parties {
+			if err := l.fillParties(v); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
@@ -117,15 +142,8 @@ func (l *Loader) fillDetails(v *ConversationView, latest [2]*inbox.Message) erro
 	if v.Inbox, err = l.inbox(v.InboxID); err != nil {
 		return err
 	}
-	if v.ClientID != nil {
-		if v.Client, err = l.client(*v.ClientID); err != nil {
-			return err
-		}
-	}
-	if v.AssigneeID != nil {
-		if v.Assignee, err = l.host(*v.AssigneeID); err != nil {
-			return err
-		}
+	if err := l.fillParties(v); err != nil {
+		return err
 	}
 	if latest[0] != nil {
 		if v.Latest, err = l.messageView(latest[0]); err != nil {
@@ -142,9 +160,28 @@ func (l *Loader) fillDetails(v *ConversationView, latest [2]*inbox.Message) erro
 	return nil
 }
 
+// fillParties sets a view's contact and assignee.
+func (l *Loader) fillParties(v *ConversationView) error {
+	var err error
+	if v.ClientID != nil {
+		if v.Client, err = l.client(*v.ClientID); err != nil {
+			return err
+		}
+	}
+	if v.AssigneeID != nil {
+		if v.Assignee, err = l.host(*v.AssigneeID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // MessageViews resolves the senders and attachments of messages already
 // read (and checked) by the caller.
 func (l *Loader) MessageViews(msgs []*inbox.Message) ([]*MessageView, error) {
+	if err := l.prefetchMessages(msgs); err != nil {
+		return nil, err
+	}
 	out := make([]*MessageView, len(msgs))
 	for i, m := range msgs {
 		v, err := l.messageView(m)
@@ -176,7 +213,7 @@ func (l *Loader) messageView(m *inbox.Message) (*MessageView, error) {
 		}
 	}
 	for _, id := range m.AttachmentIDs {
-		att, err := l.tx.FindAttachmentByID(l.ctx, l.accountID(), id)
+		att, err := l.attachment(id)
 		if err != nil {
 			return nil, err
 		}
@@ -188,6 +225,9 @@ func (l *Loader) messageView(m *inbox.Message) (*MessageView, error) {
 // ParticipantViews resolves the members of participants already read (and
 // checked) by the caller.
 func (l *Loader) ParticipantViews(ps []*inbox.Participant) ([]*ParticipantView, error) {
+	if err := l.prefetchMembers(ps); err != nil {
+		return nil, err
+	}
 	out := make([]*ParticipantView, len(ps))
 	for i, pt := range ps {
 		v := &ParticipantView{Participant: pt}

@@ -79,7 +79,9 @@ func (tx *Tx) FindHostByEmail(ctx context.Context, accountID int64, email string
 func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter) ([]*inbox.Host, int, error) {
 	w := &where{}
 	w.add("account_id = ?", accountID)
-	w.add("deleted_at IS NULL")
+	if !f.Removed {
+		w.add("deleted_at IS NULL")
+	}
 	if f.IDs != nil {
 		w.in("id", f.IDs)
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	inbox "github.com/inboxd/inbox"
 )
@@ -227,34 +228,86 @@ func (tx *Tx) UpdateMessage(ctx context.Context, accountID, id int64, u inbox.Me
 }
 
 // FindLatestMessages returns the newest message and the newest non-activity
-// message of each conversation.
+// message of each conversation, in one statement for all of them.
 func (tx *Tx) FindLatestMessages(ctx context.Context, accountID int64, ids []int64) (map[int64][2]*inbox.Message, error) {
-	out := make(map[int64][2]*inbox.Message, len(ids))
-	var all []*inbox.Message
-	for _, id := range ids {
-		var pair [2]*inbox.Message
-		for i, cond := range []string{"", " AND m.kind <> " + sqlKindActivity} {
-			if i == 1 && (pair[0] == nil || pair[0].Kind != inbox.KindActivity) {
-				// The newest message is no activity line (the usual case),
-				// or there is none: it answers both questions.
-				pair[1] = pair[0]
-				break
-			}
-			m, err := scanMessage(tx.queryRow(ctx, `
-				SELECT `+messageColumns+`
-				FROM messages m
-				WHERE m.account_id = ? AND m.conversation_id = ?`+cond+`
-				ORDER BY m.id DESC
-				LIMIT 1`, accountID, id))
-			if err == sql.ErrNoRows {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			pair[i] = m
-			all = append(all, m)
-		}
-		out[id] = pair
+	msgs, err := tx.edgeMessages(ctx, accountID, ids, "DESC", "", " AND e.kind <> "+sqlKindActivity)
+	if err != nil {
+		return nil, err
 	}
-	return out, tx.loadMessageAttachments(ctx, accountID, all)
+	out := make(map[int64][2]*inbox.Message, len(ids))
+	for _, id := range ids {
+		out[id] = [2]*inbox.Message{}
+	}
+	// msgs ascend by id, so the last seen of each kind is the newest.
+	for _, m := range msgs {
+		pair := out[m.ConversationID]
+		pair[0] = m
+		if m.Kind != inbox.KindActivity {
+			pair[1] = m
+		}
+		out[m.ConversationID] = pair
+	}
+	return out, nil
+}
+
+// FindFirstMessages returns the oldest message of each conversation (of any
+// kind), in one statement for all of them.
+func (tx *Tx) FindFirstMessages(ctx context.Context, accountID int64, ids []int64) (map[int64]*inbox.Message, error) {
+	msgs, err := tx.edgeMessages(ctx, accountID, ids, "ASC", "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*inbox.Message, len(ids))
+	for _, m := range msgs {
+		if _, ok := out[m.ConversationID]; !ok {
+			out[m.ConversationID] = m
+		}
+	}
+	return out, nil
+}
+
+// edgeMessages reads, for each conversation and each condition in conds,
+// the first message by id in direction dir that meets it, with their
+// attachments, by ascending id. Each pick is a correlated subquery that
+// walks the (account_id, conversation_id, id) index from one end and stops
+// at the first match, so the cost is per conversation, not per message.
+func (tx *Tx) edgeMessages(ctx context.Context, accountID int64, ids []int64, dir string, conds ...string) ([]*inbox.Message, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in := placeholders(len(ids))
+	picks := make([]string, len(conds))
+	args := []any{accountID}
+	for i, cond := range conds {
+		picks[i] = `
+			SELECT (SELECT e.id FROM messages e
+				WHERE e.account_id = c.account_id AND e.conversation_id = c.id` + cond + `
+				ORDER BY e.id ` + dir + ` LIMIT 1)
+			FROM conversations c
+			WHERE c.account_id = ? AND c.id IN (` + in + `)`
+		args = append(append(args, accountID), int64Args(ids)...)
+	}
+	rows, err := tx.query(ctx, `
+		SELECT `+messageColumns+`
+		FROM messages m
+		WHERE m.account_id = ? AND m.id IN (`+strings.Join(picks, `
+			UNION ALL`)+`)
+		ORDER BY m.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var msgs []*inbox.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return msgs, tx.loadMessageAttachments(ctx, accountID, msgs)
 }

@@ -80,6 +80,24 @@ func (tx *Tx) FindParticipants(ctx context.Context, accountID int64, f inbox.Par
 	return list(ctx, tx, q, args, countQ, countArgs, scanParticipant)
 }
 
+// FindHostParticipantIDs returns the participant ids of each host.
+func (tx *Tx) FindHostParticipantIDs(ctx context.Context, accountID int64, hostIDs []int64) (map[int64][]int64, error) {
+	out := make(map[int64][]int64, len(hostIDs))
+	for _, id := range hostIDs {
+		out[id] = []int64{}
+	}
+	if len(hostIDs) == 0 {
+		return out, nil
+	}
+	return out, tx.pairs(ctx, `
+		SELECT member_id, id
+		FROM participants
+		WHERE account_id = ? AND member_type = `+sqlMemberHost+` AND member_id IN (`+placeholders(len(hostIDs))+`)
+		ORDER BY member_id, id`, append([]any{accountID}, int64Args(hostIDs)...), func(h, p int64) {
+		out[h] = append(out[h], p)
+	})
+}
+
 // UpdateParticipant changes a participant.
 func (tx *Tx) UpdateParticipant(ctx context.Context, accountID, id int64, u inbox.ParticipantUpdate) (*inbox.Participant, error) {
 	if err := tx.PatchParticipant(ctx, accountID, id, u); err != nil {

@@ -37,7 +37,7 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 	f.Page.SkipTotal = true // Chatwoot's messages list has no total
 	base := a.base(r)
 	a.read(w, r, func(l *app.Loader) (any, error) {
-		cv, err := l.Conversation(ref, details)
+		cv, err := l.Conversation(ref, app.ViewOptions{Parties: true})
 		if err != nil {
 			return nil, err
 		}
