@@ -45,6 +45,9 @@ type result struct {
 	BareRPS    float64 `json:"bare_requests_per_second"`
 	Ratio      float64 `json:"ratio_to_bare"`
 	FirstError string  `json:"first_error,omitempty"`
+	// Retried marks a result measured a second time because the first
+	// fell under the baseline (-baseline); the better of the two is kept.
+	Retried bool `json:"retried,omitempty"`
 	// ServerP50ms and ServerP99ms are the server's own time (Server-Timing)
 	// of the responses that report it (the web pages).
 	ServerP50ms float64 `json:"server_p50_ms,omitempty"`
@@ -61,14 +64,15 @@ type report struct {
 	// BareRPS is the bare server's rate for a 1,500-byte body: the
 	// ceiling the load generator reaches here (ratios count only when it
 	// is at least minBareRPS).
-	BareRPS   float64          `json:"bare_1500_bytes_requests_per_second"`
-	Uptime    string           `json:"uptime,omitempty"`
-	Warnings  []string         `json:"warnings,omitempty"`
-	Dataset   map[string]int   `json:"dataset"`
-	PeakRSSMB float64          `json:"server_peak_rss_mb"`
-	Results   []result         `json:"results"`
-	Realtime  []realtimeResult `json:"realtime,omitempty"`
-	Webhooks  []webhookResult  `json:"webhooks,omitempty"`
+	BareRPS    float64          `json:"bare_1500_bytes_requests_per_second"`
+	Uptime     string           `json:"uptime,omitempty"`
+	Warnings   []string         `json:"warnings,omitempty"`
+	BaselineOf string           `json:"baseline_of,omitempty"`
+	Dataset    map[string]int   `json:"dataset"`
+	PeakRSSMB  float64          `json:"server_peak_rss_mb"`
+	Results    []result         `json:"results"`
+	Realtime   []realtimeResult `json:"realtime,omitempty"`
+	Webhooks   []webhookResult  `json:"webhooks,omitempty"`
 }
 
 func (r *report) print(w io.Writer) {

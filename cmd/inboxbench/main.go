@@ -26,6 +26,13 @@ func main() {
 		runBare(os.Args[2:])
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "baseline" {
+		if err := runBaseline(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "inboxbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
@@ -182,6 +189,13 @@ func run(ctx context.Context, args []string) error {
 	rep.Results, err = runScenarios(ctx, o, ds, srv.url, bare.url)
 	if err != nil {
 		return err
+	}
+	if baseline != nil {
+		if err := retryBelow(ctx, o, baseline, &rep, func(o options) ([]result, error) {
+			return runScenarios(ctx, o, ds, srv.url, bare.url)
+		}); err != nil {
+			return err
+		}
 	}
 	rep.Uptime = "load average " + load0 + " at the start, " + loadAverage() + " at the end"
 	var second func() (*child, error)
