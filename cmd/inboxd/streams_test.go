@@ -60,7 +60,8 @@ func TestServe_SIGTERMWithStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	_, profile := mustGetJSONWith(t, base+"/api/v1/profile", "api_access_token", cwToken)
+	_, v := mustGetAny(t, base+"/api/v1/profile", "api_access_token", cwToken)
+	profile, _ := v.(map[string]any)
 	room, _ := json.Marshal(map[string]any{"channel": "RoomChannel", "pubsub_token": profile["pubsub_token"],
 		"account_id": profile["account_id"], "user_id": profile["id"]})
 	sub, _ := json.Marshal(map[string]any{"command": "subscribe", "identifier": string(room)})
@@ -92,18 +93,7 @@ func TestServe_SIGTERMWithStreams(t *testing.T) {
 		}
 	}
 
-	// The debug listener starts beside the server: wait for it.
-	var metrics string
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + debug + "/metrics"); err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			metrics = string(b)
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatal(err)
-		}
-	}
+	_, metrics := mustGetText(t, "http://"+debug+"/metrics")
 	for _, want := range []string{`inboxd_realtime_connections{transport="cable"} 1`, `inboxd_realtime_connections{transport="sse"} 1`} {
 		if !strings.Contains(metrics, want) {
 			t.Fatalf("metrics lack %q while both are open:\n%s", want, grepLines(metrics, "realtime"))
@@ -161,21 +151,4 @@ func TestServe_SIGTERMWithStreams(t *testing.T) {
 	if err := srv.wait(t); err != nil {
 		t.Fatalf("exit: %v, want status 0 (drained within the shutdown timeout); logs:\n%s", err, srv.logs.String())
 	}
-}
-
-// mustGetJSONWith GETs url with one header and decodes the JSON object.
-func mustGetJSONWith(tb testing.TB, url, header, value string) (int, map[string]any) {
-	tb.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set(header, value)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var v map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		tb.Fatalf("GET %s: %d, %v", url, resp.StatusCode, err)
-	}
-	return resp.StatusCode, v
 }
