@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"strings"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -43,37 +44,79 @@ func scanDelivery(s scanner) (*inbox.Delivery, error) {
 }
 
 // CreateDeliveries stores new deliveries, skipping duplicates of a
-// webhook's event (a fan-out that ran twice).
+// webhook's event (a fan-out that ran twice): those keep ID 0. Rows go in
+// INSERTs of up to createDeliveriesChunk rows: one statement per row made
+// storing a fan-out batch of 200 deliveries take 350-450 ms on PostgreSQL
+// under load (a round trip each).
 func (tx *Tx) CreateDeliveries(ctx context.Context, ds []*inbox.Delivery) error {
-	for _, d := range ds {
-		d.CreatedAt, d.UpdatedAt, d.State = tx.now, tx.now, inbox.WebhookPending
-		var id int64
-		err := tx.queryRow(ctx, `
-			INSERT INTO webhook_deliveries (
-				account_id,
-				webhook_id,
-				event_seq,
-				event,
-				uuid,
-				body,
-				state,
-				next_attempt_at,
-				retry_until,
-				lease_owner,
-				lease_until,
-				created_at,
-				updated_at
-			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (webhook_id, event_seq, event) DO NOTHING
-			RETURNING id`,
-			d.AccountID, d.WebhookID, d.EventSeq, d.Event, d.UUID, d.Body, d.State, ts(d.NextAttemptAt),
-			ts(d.RetryUntil), d.LeaseOwner, tsOrZero(d.LeaseUntil), ts(tx.now), ts(tx.now)).Scan(&id)
-		if err != nil && err != sql.ErrNoRows {
-			return normalize(err)
+	for len(ds) > 0 {
+		n := min(len(ds), createDeliveriesChunk)
+		if err := tx.createDeliveries(ctx, ds[:n]); err != nil {
+			return err
 		}
-		d.ID = id
+		ds = ds[n:]
 	}
 	return nil
+}
+
+// createDeliveriesChunk bounds the rows of one INSERT (13 parameters each).
+const createDeliveriesChunk = 100
+
+type deliveryKey struct {
+	webhook, seq int64
+	event        string
+}
+
+func (tx *Tx) createDeliveries(ctx context.Context, ds []*inbox.Delivery) error {
+	var q strings.Builder
+	q.WriteString(`
+		INSERT INTO webhook_deliveries (
+			account_id,
+			webhook_id,
+			event_seq,
+			event,
+			uuid,
+			body,
+			state,
+			next_attempt_at,
+			retry_until,
+			lease_owner,
+			lease_until,
+			created_at,
+			updated_at
+		) VALUES `)
+	args := make([]any, 0, 13*len(ds))
+	byKey := make(map[deliveryKey]*inbox.Delivery, len(ds))
+	for i, d := range ds {
+		d.CreatedAt, d.UpdatedAt, d.State, d.ID = tx.now, tx.now, inbox.WebhookPending, 0
+		byKey[deliveryKey{d.WebhookID, d.EventSeq, d.Event}] = d
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, d.AccountID, d.WebhookID, d.EventSeq, d.Event, d.UUID, d.Body, d.State, ts(d.NextAttemptAt),
+			ts(d.RetryUntil), d.LeaseOwner, tsOrZero(d.LeaseUntil), ts(tx.now), ts(tx.now))
+	}
+	q.WriteString(`
+		ON CONFLICT (webhook_id, event_seq, event) DO NOTHING
+		RETURNING id, webhook_id, event_seq, event`)
+	// Not prepared: a statement per row count would crowd the cache.
+	rows, err := tx.tx.QueryContext(tx.stmtContext(ctx), rebind(tx.engine, q.String()), args...)
+	if err != nil {
+		return normalize(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var k deliveryKey
+		if err := rows.Scan(&id, &k.webhook, &k.seq, &k.event); err != nil {
+			return normalize(err)
+		}
+		if d := byKey[k]; d != nil {
+			d.ID = id
+		}
+	}
+	return normalize(rows.Err())
 }
 
 // tsOrZero stores a zero time as 0 (no lease).
