@@ -100,8 +100,10 @@ func connect(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		db.SetMaxOpenConns(32)
-		db.SetMaxIdleConns(32)
+		// 32 connections a node in all, the System pool included:
+		// several nodes and PostgreSQL's default of 100 connections must fit.
+		db.SetMaxOpenConns(32 - systemConns)
+		db.SetMaxIdleConns(32 - systemConns)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s.write, s.read = db, db
 		// Connects only once a System context uses it.
