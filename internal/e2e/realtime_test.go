@@ -343,6 +343,9 @@ func TestRealtimeAcrossNodes(t *testing.T) {
 	if _, dups := rv.missing(healthy); dups > 0 {
 		t.Fatalf("with both nodes up, %d webhooks were delivered more than once", dups)
 	}
+	// And the database agrees: every delivery made so far was sent once,
+	// by one node or the other (a second sending records a second attempt).
+	e.sentOnce(t, len(healthy))
 
 	// Post on node A, kill it mid-stream, carry on through node B.
 	loadCtx, stopLoad := context.WithCancel(ctx)
@@ -407,5 +410,39 @@ func (e *env) createWebhook(t *testing.T, base, url string) {
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("create webhook: %d %s", resp.StatusCode, b)
+	}
+}
+
+// sentOnce waits until the account's n deliveries are recorded as
+// delivered and fails when any took more than one attempt.
+func (e *env) sentOnce(t *testing.T, n int) {
+	t.Helper()
+	st := e.openStore(t)
+	var ds []*inbox.Delivery
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		err := st.View(context.Background(), func(tx inbox.Tx) (err error) {
+			ds, err = tx.FindDeliveries(context.Background(), e.account, inbox.DeliveryFilter{Limit: 10 * n})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := 0
+		for _, d := range ds {
+			if d.State == inbox.WebhookDelivered {
+				done++
+			}
+		}
+		if len(ds) == n && done == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries, %d delivered, want %d delivered", len(ds), done, n)
+		}
+	}
+	for _, d := range ds {
+		if d.Attempts != 1 {
+			t.Fatalf("delivery %d (event %d) took %d attempts with both nodes healthy, want 1", d.ID, d.EventSeq, d.Attempts)
+		}
 	}
 }

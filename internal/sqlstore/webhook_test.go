@@ -297,3 +297,44 @@ func TestDeleteWithWebhooks(t *testing.T) {
 	mustCreateDeliveries(t, s, w, 1)
 	mustUpdate(t, s, func(tx inbox.Tx) error { return tx.DeleteAccount(ctx, a.ID) })
 }
+
+// TestPruneTombstones: tombstones of records deleted before the cutoff go,
+// at most a batch at a time; younger ones stay, so an updated_since inside
+// the retention still learns of every deletion after it.
+func TestPruneTombstones(t *testing.T) {
+	t.Parallel()
+	s := inboxtest.MustOpenStore(t)
+	a := inboxtest.MustCreateAccount(t, s)
+	i := inboxtest.MustCreateInbox(t, s, a.ID, inbox.ChannelAPI)
+	var convs []*inbox.Conversation
+	for range 3 {
+		convs = append(convs, inboxtest.MustCreateConversation(t, s, a.ID, i.ID))
+	}
+	del := func(at time.Time, c *inbox.Conversation) {
+		setClock(s, at)
+		mustUpdate(t, s, func(tx inbox.Tx) error { return tx.DeleteConversation(ctx, a.ID, c.ID) })
+	}
+	del(t0.Add(-92*24*time.Hour), convs[0])
+	del(t0.Add(-91*24*time.Hour), convs[1])
+	del(t0.Add(-89*24*time.Hour), convs[2])
+	setClock(s, t0)
+	cutoff := t0.Add(-90 * 24 * time.Hour)
+	prune := func() int {
+		return mustWrite(t, s, func(tx inbox.Tx) (int, error) { return tx.PruneTombstones(ctx, cutoff, 1) })
+	}
+	if n := prune(); n != 1 {
+		t.Fatalf("first batch of 1 pruned %d", n)
+	}
+	if n := prune(); n != 1 {
+		t.Fatalf("second batch of 1 pruned %d", n)
+	}
+	if n := prune(); n != 0 {
+		t.Fatalf("third batch pruned %d, want none: the last tombstone is younger than the cutoff", n)
+	}
+	ids := mustFind(t, s, func(tx inbox.Tx) ([]int64, error) {
+		return tx.FindDeletedIDs(ctx, a.ID, "conversations", t0.Add(-100*24*time.Hour))
+	})
+	if len(ids) != 1 || ids[0] != convs[2].ID {
+		t.Fatalf("tombstones left: %v, want only conversation %d", ids, convs[2].ID)
+	}
+}
