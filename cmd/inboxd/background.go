@@ -8,7 +8,6 @@ import (
 	"github.com/inboxd/inbox/internal/app"
 	"github.com/inboxd/inbox/internal/events"
 	"github.com/inboxd/inbox/internal/realtime"
-	"github.com/inboxd/inbox/internal/sqlstore"
 	"github.com/inboxd/inbox/internal/webhook"
 )
 
@@ -24,9 +23,7 @@ type background struct {
 // delivery and retention. Handlers that consume events (realtime) are built
 // after it, so they can be given the tail.
 func (m *Main) startBackground() {
-	// The loops' transactions have connections of their own (PostgreSQL),
-	// so that requests never hold them up.
-	ctx, cancel := context.WithCancel(sqlstore.System(context.Background()))
+	ctx, cancel := context.WithCancel(context.Background())
 	m.bg = &background{cancel: cancel}
 	sys := app.NewSystem(m.App)
 	m.Events = events.New(events.Deps{

@@ -37,9 +37,6 @@ type Store struct {
 	write *sql.DB
 	// read serves read-only transactions; on PostgreSQL it is the same pool.
 	read *sql.DB
-	// system serves, on PostgreSQL, the transactions of contexts marked
-	// with System: the node's background loops (see System).
-	system *sql.DB
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// MaxRetries bounds how often Update reruns a transaction the engine
@@ -100,20 +97,10 @@ func connect(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		// 32 connections a node in all, the System pool included:
-		// several nodes and PostgreSQL's default of 100 connections must fit.
-		db.SetMaxOpenConns(32 - systemConns)
-		db.SetMaxIdleConns(32 - systemConns)
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s.write, s.read = db, db
-		// Connects only once a System context uses it.
-		if s.system, err = sql.Open("pgx", dsn); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open postgres: %w", err)
-		}
-		s.system.SetMaxOpenConns(systemConns)
-		s.system.SetMaxIdleConns(systemConns)
-		s.system.SetConnMaxIdleTime(time.Minute)
 	} else {
 		s.engine = engineSQLite
 		if err := s.openSQLite(dsn); err != nil {
@@ -192,9 +179,6 @@ func (s *Store) Close() error {
 	s.writeStmts.close()
 	s.readStmts.close()
 	var err error
-	if s.system != nil {
-		err = s.system.Close()
-	}
 	if s.read != nil && s.read != s.write {
 		err = s.read.Close()
 	}
@@ -252,9 +236,6 @@ func (s *Store) View(ctx context.Context, fn func(inbox.Tx) error) (err error) {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(inbox.Tx) error) error {
-	if s.system != nil && isSystem(ctx) {
-		db = s.system
-	}
 	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly && s.engine == enginePostgres})
 	if err != nil {
 		return rolledBack(normalize(err))

@@ -161,7 +161,7 @@ func (s *Service) record() {
 // sent again when its lease ends (at least once).
 func (s *Service) flush(batch []app.Completion) {
 	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(s.base, 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		disabled, err := s.d.System.CompleteDeliveries(ctx, batch)
 		cancel()
 		if err == nil {
@@ -188,7 +188,7 @@ func (s *Service) drain() {
 	s.running.Wait()
 	close(s.results)
 	<-s.recorded
-	ctx, cancel := context.WithTimeout(s.base, 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.d.System.ReleaseLeases(ctx, s.owner); err != nil {
 		s.log.Warn("webhooks: releasing leases failed", "error", err)

@@ -100,9 +100,6 @@ type Service struct {
 	total    int  // requests in flight or queued in lanes
 	stopping bool // no request starts any more
 	running  sync.WaitGroup
-	// base is Run's context without its end: attempts in flight are
-	// recorded after it ended, with its values.
-	base context.Context
 	// results carries attempts' outcomes to the recorder, which closes
 	// recorded when it is done.
 	results  chan app.Completion
@@ -167,7 +164,6 @@ func (s *Service) Run(ctx context.Context) {
 			s.log.Warn("webhooks: releasing leases failed", "error", err)
 		}
 	}
-	s.base = context.WithoutCancel(ctx)
 	go s.record()
 	var wg sync.WaitGroup
 	wg.Add(3)
