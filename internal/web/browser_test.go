@@ -171,10 +171,7 @@ func TestBrowserInbox(t *testing.T) {
 	if focused := evalT[string](t, alice, `document.activeElement.id`); focused != "content" {
 		t.Fatalf("r focused %q, want the reply box", focused)
 	}
-	must(t, chromedp.Do(alice, chromedp.KeyEvent("See you at noon, Emma!")))
-	start := time.Now()
-	status := load(t, alice, chromedp.Click(chromedp.CSS("#compose button.primary")))
-	roundTrip := time.Since(start) // post, redirect, page: this run's pace
+	status := load(t, alice, chromedp.KeyEvent("See you at noon, Emma!"), chromedp.Click(chromedp.CSS("#compose button.primary")))
 	if status != 200 {
 		t.Fatalf("reply: status %d", status)
 	}
@@ -191,13 +188,10 @@ func TestBrowserInbox(t *testing.T) {
 			sent = m.CreatedAt
 		}
 	}
-	// Within a second; on a machine so loaded that Alice's own reply (post,
-	// redirect, page) took longer than a third of that, within three of
-	// those round trips.
-	delay, limit := time.UnixMilli(arrived).Sub(sent), max(time.Second, 3*roundTrip)
-	t.Logf("the reply reached the second browser %s after it was stored (Alice's own round trip: %s)", delay, roundTrip)
-	if delay > limit {
-		t.Errorf("the reply reached the second browser after %s, want within %s", delay, limit)
+	delay := time.UnixMilli(arrived).Sub(sent)
+	t.Logf("the reply reached the second browser %s after it was stored", delay)
+	if delay > time.Second {
+		t.Errorf("the reply reached the second browser after %s, want within a second", delay)
 	}
 	if reloaded := evalT[bool](t, bruno, `window.loaded !== performance.timeOrigin || !window.arrived`); reloaded {
 		t.Error("Bruno's page reloaded to show the reply")

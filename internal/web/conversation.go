@@ -1,8 +1,10 @@
 package web
 
 import (
+	"hash/fnv"
 	"net/http"
 	"strconv"
+	"strings"
 
 	inbox "github.com/inboxd/inbox"
 	"github.com/inboxd/inbox/internal/app"
@@ -15,7 +17,9 @@ const messagesShown = 100
 // convData is the conversation page's.
 type convData struct {
 	page
-	Side     *details
+	Side *details
+	// SideSum identifies the details panel's content (detailsSum).
+	SideSum  string
 	Messages []*app.MessageView
 	// Earlier is the URL of the messages before these ("" when none).
 	Earlier string
@@ -67,6 +71,18 @@ func loadDetails(l *app.Loader, ref app.ConversationRef, self *inbox.Host, csrf 
 	return d, err
 }
 
+// detailsSum identifies a rendered details panel by its content, less its
+// CSRF token (masked anew on every rendering). A page is sent the panel
+// again after every change of the conversation, including the one it was
+// rendered after (the stream starts before the page's read); with the sum
+// it keeps the panel it shows when nothing changed, instead of replacing
+// the controls under the reader's pointer.
+func detailsSum(html, csrf string) string {
+	h := fnv.New64a()
+	h.Write([]byte(strings.ReplaceAll(html, csrf, "")))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
 // displayID reads the conversation number of the path (the account's own
 // numbering, as in Chatwoot's URLs).
 func displayID(r *http.Request) (int64, error) {
@@ -100,6 +116,11 @@ func (w *Web) conversation(rw http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		d.Side = det
+		side, err := w.fragment("details", det)
+		if err != nil {
+			return err
+		}
+		d.SideSum = detailsSum(side, det.CSRF)
 		msgs, _, err := l.Messages(inbox.MessageFilter{ConversationID: &det.C.ID, Newest: true, BeforeID: before,
 			Page: inbox.Page{Limit: messagesShown, SkipTotal: true}})
 		if err != nil {

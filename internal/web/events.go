@@ -68,10 +68,13 @@ func (w *Web) liveURL(r *http.Request, view string, n int64) string {
 
 // update is one message of the stream: a conversation's fragments.
 type update struct {
-	Conv     int64          `json:"conv"`
-	Removed  bool           `json:"removed,omitempty"`
-	Row      string         `json:"row,omitempty"`
-	Details  string         `json:"details,omitempty"`
+	Conv    int64  `json:"conv"`
+	Removed bool   `json:"removed,omitempty"`
+	Row     string `json:"row,omitempty"`
+	Details string `json:"details,omitempty"`
+	// Sum identifies the details' content (detailsSum): the page keeps
+	// what it shows when it is the same.
+	Sum      string         `json:"sum,omitempty"`
 	Messages []messageFrame `json:"messages,omitempty"`
 }
 
@@ -211,8 +214,8 @@ func (f *feed) catchUp(ctx context.Context, account int64) error {
 	return nil
 }
 
-// deliver renders the fragments a batch of events changed and sends them,
-// the last one carrying the batch's position.
+// deliver renders the fragments a batch of events changed and sends each as
+// soon as it is ready, then the batch's position.
 func (f *feed) deliver(ctx context.Context, evs []*inbox.Event) error {
 	var fresh []*inbox.Event
 	for _, e := range evs {
@@ -224,35 +227,29 @@ func (f *feed) deliver(ctx context.Context, evs []*inbox.Event) error {
 		return nil
 	}
 	pos := fresh[len(fresh)-1].Seq
-	ups, err := f.render(ctx, fresh)
-	if err != nil {
-		return err
-	}
-	if len(ups) == 0 {
-		// Nothing for this page: move the browser's position on anyway.
-		if err := f.write("id: " + strconv.FormatInt(pos, 10) + "\n\n"); err != nil {
-			return err
-		}
-	}
-	for i, u := range ups {
-		id := int64(0)
-		if i == len(ups)-1 {
-			id = pos
-		}
+	emit := func(u update) error {
 		data, err := json.Marshal(u)
 		if err != nil {
 			return err
 		}
-		if err := f.send("", id, data); err != nil {
-			return err
-		}
+		return f.send("", 0, data)
+	}
+	if err := f.render(ctx, fresh, emit); err != nil {
+		return err
+	}
+	// The position comes last, alone: a browser that loses the connection
+	// before it resumes from the previous one and is sent the batch again
+	// (the page replaces what it already has).
+	if err := f.write("id: " + strconv.FormatInt(pos, 10) + "\n\n"); err != nil {
+		return err
 	}
 	f.last = pos
 	return nil
 }
 
-// render reads what the events changed, as the page's host sees it.
-func (f *feed) render(ctx context.Context, evs []*inbox.Event) ([]update, error) {
+// render reads what the events changed, as the page's host sees it, and
+// emits the fragments.
+func (f *feed) render(ctx context.Context, evs []*inbox.Event, emit func(update) error) error {
 	var convs []int64 // touched conversations, in order
 	seen := map[int64]bool{}
 	var msgs []int64
@@ -274,15 +271,15 @@ func (f *feed) render(ctx context.Context, evs []*inbox.Event) ([]update, error)
 		}
 	}
 	if len(convs) == 0 {
-		return nil, nil
+		return nil
 	}
 	p := inbox.PrincipalFromContext(ctx)
-	csrf := mask(f.w.app.CSRFToken(p))
+	if f.view == "conversation" {
+		return f.renderConversation(ctx, p.Host, mask(f.w.app.CSRFToken(p)), msgs, emit)
+	}
 	var ups []update
 	err := f.w.app.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) error {
-		if f.view == "conversation" {
-			return f.renderConversation(l, p.Host, csrf, msgs, &ups)
-		}
+		ups = ups[:0]
 		for _, id := range convs {
 			v, err := l.Conversation(app.ByID(id), app.ViewOptions{Details: true})
 			switch inbox.ErrorCode(err) {
@@ -303,18 +300,71 @@ func (f *feed) render(ctx context.Context, evs []*inbox.Event) ([]update, error)
 		}
 		return nil
 	})
-	return ups, err
+	if err != nil {
+		return err
+	}
+	for _, u := range ups {
+		if err := emit(u); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// renderConversation renders the conversation page's details and the
-// messages created or changed.
-func (f *feed) renderConversation(l *app.Loader, self *inbox.Host, csrf string, msgs []int64, ups *[]update) error {
-	det, err := loadDetails(l, app.ByID(f.convID), self, csrf)
-	if code := inbox.ErrorCode(err); code == inbox.ENOTFOUND || code == inbox.EFORBIDDEN {
-		// Deleted, or moved out of the host's inboxes: the page reloads
-		// and says so.
-		*ups = append(*ups, update{Conv: f.display, Removed: true})
-		return nil
+// renderConversation emits the conversation page's new or changed messages
+// first, read on their own so that a reply reaches the page without waiting
+// for the rest, then its details panel.
+func (f *feed) renderConversation(ctx context.Context, self *inbox.Host, csrf string, msgs []int64, emit func(update) error) error {
+	// Deleted, or moved out of the host's inboxes: the page reloads and
+	// says so.
+	gone := func(err error) bool {
+		code := inbox.ErrorCode(err)
+		return code == inbox.ENOTFOUND || code == inbox.EFORBIDDEN
+	}
+	if len(msgs) > 0 {
+		var u update
+		err := f.w.app.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) error {
+			u = update{Conv: f.display}
+			if _, err := l.Conversation(app.ByID(f.convID), app.ViewOptions{}); err != nil {
+				return err
+			}
+			for _, id := range msgs {
+				m, err := l.Message(f.convID, id, false)
+				if inbox.ErrorCode(err) == inbox.ENOTFOUND {
+					continue // deleted since
+				} else if err != nil {
+					return err
+				}
+				views, err := l.MessageViews([]*inbox.Message{m})
+				if err != nil {
+					return err
+				}
+				html, err := f.w.fragment("message", views[0])
+				if err != nil {
+					return err
+				}
+				u.Messages = append(u.Messages, messageFrame{ID: m.ID, Incoming: m.Kind == inbox.KindIncoming, HTML: html})
+			}
+			return nil
+		})
+		if gone(err) {
+			return emit(update{Conv: f.display, Removed: true})
+		} else if err != nil {
+			return err
+		}
+		if len(u.Messages) > 0 {
+			if err := emit(u); err != nil {
+				return err
+			}
+		}
+	}
+	var det *details
+	err := f.w.app.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) (err error) {
+		det, err = loadDetails(l, app.ByID(f.convID), self, csrf)
+		return err
+	})
+	if gone(err) {
+		return emit(update{Conv: f.display, Removed: true})
 	} else if err != nil {
 		return err
 	}
@@ -322,25 +372,8 @@ func (f *feed) renderConversation(l *app.Loader, self *inbox.Host, csrf string, 
 	if u.Details, err = f.w.fragment("details", det); err != nil {
 		return err
 	}
-	for _, id := range msgs {
-		m, err := l.Message(f.convID, id, false)
-		if inbox.ErrorCode(err) == inbox.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return err
-		}
-		views, err := l.MessageViews([]*inbox.Message{m})
-		if err != nil {
-			return err
-		}
-		html, err := f.w.fragment("message", views[0])
-		if err != nil {
-			return err
-		}
-		u.Messages = append(u.Messages, messageFrame{ID: m.ID, Incoming: m.Kind == inbox.KindIncoming, HTML: html})
-	}
-	*ups = append(*ups, u)
-	return nil
+	u.Sum = detailsSum(u.Details, csrf)
+	return emit(u)
 }
 
 func contains(ids []int64, id int64) bool {

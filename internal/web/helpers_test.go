@@ -256,7 +256,7 @@ func (b *browser) openStream(ctx context.Context, path string, lastEventID strin
 			line := sc.Text()
 			switch {
 			case line == "":
-				if ev.Data != "" || ev.Event != "" {
+				if ev.Data != "" || ev.Event != "" || ev.ID != "" {
 					select {
 					case out <- ev:
 					case <-ctx.Done():

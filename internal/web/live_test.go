@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ type update struct {
 	Removed  bool   `json:"removed"`
 	Row      string `json:"row"`
 	Details  string `json:"details"`
+	Sum      string `json:"sum"`
 	Messages []struct {
 		ID       int64  `json:"id"`
 		Incoming bool   `json:"incoming"`
@@ -53,6 +55,29 @@ func next(t *testing.T, evs <-chan sseEvent) (sseEvent, update) {
 	}
 }
 
+// position returns the next position the stream gives the page (an event
+// with an id and no data), or fails after a while.
+func position(t *testing.T, evs <-chan sseEvent) string {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if ev.Data != "" && ev.ID != "" {
+				t.Fatalf("event %+v carries data and a position: positions come alone, after a batch", ev)
+			}
+			if ev.ID != "" {
+				return ev.ID
+			}
+		case <-timeout:
+			t.Fatal("no position within 10 s")
+		}
+	}
+}
+
 // TestLive: the list's stream sends a conversation's row again when it
 // changes, to the hosts that see it only; the conversation's stream sends
 // its new messages and details.
@@ -64,7 +89,8 @@ func TestLive(t *testing.T) {
 	admin, agent := e.browser(), e.browser()
 	admin.signIn("alice@seaside.example", password)
 	agent.signIn("bruno@seaside.example", password)
-	head := strconv.FormatInt(e.Tail.Head(), 10)
+	start := e.Tail.Head()
+	head := strconv.FormatInt(start, 10)
 	adminList, resp := admin.openStream(ctx, "/inbox/events?view=list&after="+head, "")
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("content type %q", ct)
@@ -84,18 +110,31 @@ func TestLive(t *testing.T) {
 	if u.Conv != e.Conv.DisplayID || !strings.Contains(u.Row, "Is there parking?") || strings.Contains(u.Row, "HIDDEN") {
 		t.Fatalf("agent's first update: conversation %d, row %q; want its own conversation only", u.Conv, u.Row)
 	}
-	ev, u := next(t, agentConv)
+	// The new message comes first, on its own, then the details panel,
+	// then the position the page is at.
+	_, u = next(t, agentConv)
 	if len(u.Messages) != 1 || u.Messages[0].ID != m.ID || !u.Messages[0].Incoming ||
-		!strings.Contains(u.Messages[0].HTML, "Is there parking?") || !strings.Contains(u.Details, "Resolve") {
-		t.Fatalf("conversation update: %+v", u)
+		!strings.Contains(u.Messages[0].HTML, "Is there parking?") || u.Details != "" {
+		t.Fatalf("conversation's first update: %+v, want the message alone", u)
 	}
-	if ev.ID == "" {
-		t.Fatal("the update carries no position")
+	_, u = next(t, agentConv)
+	if len(u.Messages) != 0 || !strings.Contains(u.Details, "Resolve") {
+		t.Fatalf("conversation's second update: %+v, want the details", u)
+	}
+	// The page rendered now shows the same details (under another CSRF
+	// mask): their sums are equal, so a page sent the panel it shows
+	// keeps it.
+	_, page := agent.get("/inbox/conversations/" + itoa(e.Conv.DisplayID))
+	if m := regexp.MustCompile(`id="details"[^>]* data-sum="([^"]+)"`).FindStringSubmatch(page); m == nil || m[1] != u.Sum {
+		t.Fatalf("page's details sum %q, the stream's %q: want the same", m, u.Sum)
+	}
+	before := position(t, agentConv)
+	if n, err := strconv.ParseInt(before, 10, 64); err != nil || n <= start {
+		t.Fatalf("position %q after the updates, want past %d", before, start)
 	}
 
 	// A browser that lost the connection comes back with its last
 	// position and is sent what it missed.
-	before := ev.ID
 	e.guestSays(e.Conv, "Hello? Anyone there?")
 	again, _ := agent.openStream(ctx, "/inbox/events?view=conversation&conversation="+itoa(e.Conv.DisplayID)+"&after=0", before)
 	_, u = next(t, again)

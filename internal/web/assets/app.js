@@ -141,19 +141,24 @@
 		details.addEventListener('focusout', () => {
 			setTimeout(() => {
 				if (pendingDetails !== null && !details.contains(document.activeElement)) {
-					setDetails(pendingDetails);
+					setDetails(pendingDetails.html, pendingDetails.sum);
 				}
 			});
 		});
 	}
-	function setDetails(html) {
+	function setDetails(html, sum) {
+		if (sum && details.dataset.sum === sum) {
+			pendingDetails = null; // what the page shows already
+			return;
+		}
 		const busy = details.contains(document.activeElement) && document.activeElement !== document.body;
 		if (busy) {
-			pendingDetails = html; // never pull a control from under the user
+			pendingDetails = { html, sum }; // never pull a control from under the user
 			return;
 		}
 		pendingDetails = null;
 		details.innerHTML = html;
+		details.dataset.sum = sum || '';
 		paint(details);
 	}
 
@@ -183,7 +188,7 @@
 			location.reload();
 			return;
 		}
-		if (u.details && details) setDetails(u.details);
+		if (u.details && details) setDetails(u.details, u.sum);
 		const follow = lastVisible();
 		let incoming = false;
 		for (const m of u.messages || []) {
