@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -71,6 +72,9 @@ type update struct {
 	Conv    int64  `json:"conv"`
 	Removed bool   `json:"removed,omitempty"`
 	Row     string `json:"row,omitempty"`
+	// Match reports that the row belongs on the list's first page (its
+	// filters): a conversation the page lacks is added at its top.
+	Match   bool   `json:"match,omitempty"`
 	Details string `json:"details,omitempty"`
 	// Sum identifies the details' content (detailsSum): the page keeps
 	// what it shows when it is the same.
@@ -277,6 +281,10 @@ func (f *feed) render(ctx context.Context, evs []*inbox.Event, emit func(update)
 	if f.view == "conversation" {
 		return f.renderConversation(ctx, p.Host, mask(f.w.app.CSRFToken(p)), msgs, emit)
 	}
+	var q listQuery
+	if u, err := url.Parse(f.back); err == nil {
+		q = readListQuery(u.Query())
+	}
 	var ups []update
 	err := f.w.app.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) error {
 		ups = ups[:0]
@@ -296,7 +304,7 @@ func (f *feed) render(ctx context.Context, evs []*inbox.Event, emit func(update)
 			if err != nil {
 				return err
 			}
-			ups = append(ups, update{Conv: v.DisplayID, Row: row})
+			ups = append(ups, update{Conv: v.DisplayID, Row: row, Match: q.firstPageHas(v.Conversation, p.Host)})
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,6 +96,27 @@ func (q listQuery) filter(host *inbox.Host) (inbox.ConversationFilter, error) {
 		f.Before = &inbox.ActivityCursor{LastActivityAt: time.UnixMicro(micros).UTC(), ID: n}
 	}
 	return f, nil
+}
+
+// firstPageHas reports whether a conversation belongs on the first page of
+// this list as the host reads it: it passes the filters (the page's
+// newest-first order puts a conversation that just changed at the top).
+func (q listQuery) firstPageHas(c *inbox.Conversation, host *inbox.Host) bool {
+	switch {
+	case q.Before != "":
+		return false
+	case q.Status != "all" && c.Status != q.Status:
+		return false
+	case q.Assignee == "mine" && (c.AssigneeID == nil || host == nil || *c.AssigneeID != host.ID):
+		return false
+	case q.Assignee == "unassigned" && c.AssigneeID != nil:
+		return false
+	case q.Inbox != 0 && c.InboxID != q.Inbox:
+		return false
+	case q.Label != "" && !slices.Contains(c.Labels, q.Label):
+		return false
+	}
+	return true
 }
 
 func cursorOf(c *inbox.Conversation) string {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ type update struct {
 	Conv     int64  `json:"conv"`
 	Removed  bool   `json:"removed"`
 	Row      string `json:"row"`
+	Match    bool   `json:"match"`
 	Details  string `json:"details"`
 	Sum      string `json:"sum"`
 	Messages []struct {
@@ -140,6 +142,35 @@ func TestLive(t *testing.T) {
 	_, u = next(t, again)
 	if len(u.Messages) != 1 || !strings.Contains(u.Messages[0].HTML, "Hello? Anyone there?") {
 		t.Fatalf("catch-up after reconnecting: %+v", u)
+	}
+}
+
+// TestLiveNewConversation: a new conversation's row goes to every list the
+// host sees it in, marked as belonging on the first pages whose filters it
+// passes (the page adds it at the top).
+func TestLiveNewConversation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	admin := e.browser()
+	admin.signIn("alice@seaside.example", password)
+	after := "/inbox/events?view=list&after=" + strconv.FormatInt(e.Tail.Head(), 10) + "&back="
+	lists := map[string]bool{ // the list's URL: whether the new conversation belongs on it
+		"/inbox": true, "/inbox?status=all&inbox=" + itoa(e.API.ID): true, "/inbox?assignee=unassigned": true,
+		"/inbox?status=resolved": false, "/inbox?inbox=" + itoa(e.Airbnb.ID): false, "/inbox?assignee=mine": false,
+		"/inbox?label=vip": false, "/inbox?before=" + url.QueryEscape("9999999999999999-1"): false,
+	}
+	streams := map[string]<-chan sseEvent{}
+	for list := range lists {
+		streams[list], _ = admin.openStream(ctx, after+url.QueryEscape(list), "")
+	}
+	c := e.newConversation(e.API, e.newGuest("Noah Newcomer"), "Late arrival", "We land at 11 pm.")
+	for list, want := range lists {
+		_, u := next(t, streams[list])
+		if u.Conv != c.DisplayID || !strings.Contains(u.Row, "Noah Newcomer") || u.Match != want {
+			t.Errorf("list %s: update for conversation %d, match %v; want %d with match %v", list, u.Conv, u.Match, c.DisplayID, want)
+		}
 	}
 }
 

@@ -170,7 +170,16 @@
 				return;
 			}
 			if (!row) {
-				$('#fresh').hidden = false; // shown over the list: nothing moves
+				if (!u.match) return; // not on this page: another filter's, or an older page's
+				const list = $('#convs');
+				if (!list) {
+					$('#fresh').hidden = false; // an empty list: shown in its place
+					return;
+				}
+				// Newest first: at the top. A reader scrolled down keeps
+				// the rows in view (the browser anchors the scroll).
+				list.insertAdjacentHTML('afterbegin', u.row);
+				paint(list.firstElementChild);
 				return;
 			}
 			const sel = row.classList.contains('sel');
