@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -232,5 +233,64 @@ func TestInvitation(t *testing.T) {
 	time.Sleep(5 * time.Millisecond)
 	if resp, _ := e.browser().get("/invite/" + expired); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("expired invitation: status %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestSignInRateLimitByAddress: one client address may try 100 sign-ins in
+// a window, whatever e-mail addresses it tries; the next is refused, even
+// with a right password.
+func TestSignInRateLimitByAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	_, page := b.get("/signin")
+	token := formToken.FindStringSubmatch(page)[1]
+	for i := range 100 {
+		// No password: refused before any hashing, but counted.
+		email := "guess" + strconv.Itoa(i) + "@seaside.example"
+		if resp, _ := b.post("/signin", url.Values{"csrf": {token}, "email": {email}}, false); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: status %d, want 401", i+1, resp.StatusCode)
+		}
+	}
+	resp, _ := b.post("/signin", url.Values{"csrf": {token}, "email": {"alice@seaside.example"}, "password": {password}}, false)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("attempt 101, right password: status %d Retry-After %q, want 429 with Retry-After", resp.StatusCode,
+			resp.Header.Get("Retry-After"))
+	}
+}
+
+// TestSignInBodyLimit: the forms reachable without a session read at most
+// the anonymous body limit (8 KiB); a signed-in page's forms may send more.
+func TestSignInBodyLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.browser()
+	_, page := b.get("/signin")
+	token := formToken.FindStringSubmatch(page)[1]
+	big := strings.Repeat("x", 9<<10)
+	for path, form := range map[string]url.Values{
+		"/signin":          {"csrf": {token}, "email": {"alice@seaside.example"}, "password": {password}, "pad": {big}},
+		"/invite/whatever": {"csrf": {token}, "password": {big}, "confirm": {big}},
+		"/inbox/conversations/" + itoa(e.Conv.DisplayID) + "/messages": {"content": {big}},
+	} {
+		resp, body := b.post(path, form, false)
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 || strings.Contains(body, "Emma") {
+			t.Errorf("POST %s of 9 KiB without a session: status %d, want a 4xx refusal", path, resp.StatusCode)
+		}
+		for _, c := range resp.Cookies() {
+			if c.Name == "inboxd_session" && c.Value != "" {
+				t.Errorf("POST %s of 9 KiB: a session cookie", path)
+			}
+		}
+	}
+	// Signed in, a reply of 20,000 characters goes through.
+	b.signIn("alice@seaside.example", password)
+	long := strings.Repeat("Welcome! ", 20000/9)
+	resp, _ := b.post("/inbox/conversations/"+itoa(e.Conv.DisplayID)+"/messages", url.Values{"content": {long}}, true)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a long reply, signed in: status %d, want 303", resp.StatusCode)
+	}
+	if msgs := messages(t, e); msgs[len(msgs)-1].Content != long {
+		t.Fatal("the long reply was not stored whole")
 	}
 }
