@@ -312,3 +312,55 @@ func TestBrowserConsent(t *testing.T) {
 		t.Fatalf("API with the token: status %d", resp.StatusCode)
 	}
 }
+
+// TestBrowserAccessibility: on the list and on a conversation, every
+// control has a label, keyboard focus is visible, the shortcuts' help opens
+// with ? and k moves back up; at a phone's width nothing is wider than the
+// screen.
+func TestBrowserAccessibility(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.seedStory()
+	ctx := tab(t)
+	signInTab(t, ctx, e.URL, "alice@seaside.example")
+	const unlabelled = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')].filter(el =>
+		!(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.title || el.closest('label') ||
+		  (el.id && document.querySelector('label[for="' + el.id + '"]')) ||
+		  (el.tagName === 'BUTTON' && el.textContent.trim()))).map(el => el.outerHTML.slice(0, 100))`
+	const focusVisible = `(el => { const s = getComputedStyle(el);
+		return el !== document.body && (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 || s.boxShadow !== 'none'); })(document.activeElement)`
+	for _, path := range []string{"/inbox", "/inbox/conversations/" + itoa(c.DisplayID)} {
+		load(t, ctx, chromedp.Navigate(e.URL+path))
+		if bad := evalT[[]string](t, ctx, unlabelled); len(bad) > 0 {
+			t.Errorf("%s: controls without a label: %q", path, bad)
+		}
+		for i := range 6 {
+			must(t, chromedp.Do(ctx, chromedp.KeyEvent("\t")))
+			if !evalT[bool](t, ctx, focusVisible) {
+				t.Errorf("%s: tab %d focuses %s without a visible focus ring", path, i+1,
+					evalT[string](t, ctx, `document.activeElement.outerHTML.slice(0, 100)`))
+			}
+		}
+	}
+
+	// The list: j j k selects the first row again; ? opens the help.
+	load(t, ctx, chromedp.Navigate(e.URL+"/inbox"))
+	must(t, chromedp.Do(ctx, chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("k")))
+	if sel, first := evalT[string](t, ctx, `document.querySelector('.conv.sel').id`),
+		evalT[string](t, ctx, `document.querySelector('#convs > .conv').id`); sel != first {
+		t.Errorf("after j j k the selection is %s, want the first row %s", sel, first)
+	}
+	must(t, chromedp.Do(ctx, chromedp.KeyEvent("?")))
+	if !evalT[bool](t, ctx, `document.getElementById('help').open`) {
+		t.Error("? did not open the keyboard help")
+	}
+
+	// A phone: one column, nothing wider than the screen.
+	must(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))))
+	for _, path := range []string{"/inbox", "/inbox/conversations/" + itoa(c.DisplayID)} {
+		load(t, ctx, chromedp.Navigate(e.URL+path))
+		if w := evalT[[]int](t, ctx, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+			t.Errorf("%s at 390 px: the page is %d px wide", path, w[0])
+		}
+	}
+}
