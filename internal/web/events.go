@@ -333,13 +333,11 @@ func (f *feed) renderConversation(ctx context.Context, self *inbox.Host, csrf st
 		var u update
 		err := f.w.app.Read(ctx, inbox.ScopeInboxRead, func(l *app.Loader) error {
 			u = update{Conv: f.display}
-			if _, err := l.Conversation(app.ByID(f.convID), app.ViewOptions{}); err != nil {
-				return err
-			}
 			for _, id := range msgs {
+				// Message checks the host may see the conversation.
 				m, err := l.Message(f.convID, id, false)
 				if inbox.ErrorCode(err) == inbox.ENOTFOUND {
-					continue // deleted since
+					continue // deleted since (a deleted conversation: below)
 				} else if err != nil {
 					return err
 				}
