@@ -324,3 +324,54 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// TestListFilters: the list filters by status, assignee (mine, unassigned),
+// inbox and label; each row shows its channel, the newest message's
+// excerpt and the unread count.
+func TestListFilters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := e.ownerCtx
+	owner, vip, pending := &e.Owner.ID, []string{"vip"}, inbox.StatusPending
+	_, err := e.App.UpdateConversation(ctx, app.ByID(e.Conv.ID), app.ConversationChange{AssigneeID: &owner, Labels: &vip}, app.ViewOptions{})
+	must(t, err)
+	_, err = e.App.UpdateConversation(ctx, app.ByID(e.Hidden.ID), app.ConversationChange{Status: &pending}, app.ViewOptions{})
+	must(t, err)
+	e.guestSays(e.Conv, "And is breakfast included?")
+	b := e.browser()
+	b.signIn("alice@seaside.example", password)
+	conv, hidden := itoa(e.Conv.DisplayID), itoa(e.Hidden.DisplayID)
+	for path, want := range map[string][]string{
+		"/inbox":                                       {conv},
+		"/inbox?status=pending":                        {hidden},
+		"/inbox?status=resolved":                       nil,
+		"/inbox?status=all":                            {conv, hidden}, // newest activity first
+		"/inbox?status=all&assignee=mine":              {conv},
+		"/inbox?status=all&assignee=unassigned":        {hidden},
+		"/inbox?status=all&inbox=" + itoa(e.Airbnb.ID): {hidden},
+		"/inbox?status=all&label=vip":                  {conv},
+	} {
+		resp, page := b.get(path)
+		var got []string
+		for _, m := range rowID.FindAllStringSubmatch(page, -1) {
+			got = append(got, m[1])
+		}
+		if resp.StatusCode != http.StatusOK || !slices.Equal(got, want) {
+			t.Errorf("%s: status %d, rows %v; want %v", path, resp.StatusCode, got, want)
+		}
+	}
+	_, page := b.get("/inbox?status=all")
+	row := func(n string) string {
+		i := strings.Index(page, `id="conv-`+n+`"`)
+		j := strings.Index(page[i:], "</li>")
+		return page[i : i+j]
+	}
+	// The guest's two messages are unread; the newest is the excerpt.
+	if r := row(conv); !strings.Contains(r, `class="ch ch-api"`) || !strings.Contains(r, "And is breakfast included?") ||
+		!strings.Contains(r, `<span class="badge">2<span class="vh"> unread</span>`) {
+		t.Errorf("API conversation's row lacks its channel, excerpt or unread count:\n%s", r)
+	}
+	if r := row(hidden); !strings.Contains(r, `title="Airbnb"`) || !strings.Contains(r, "HIDDEN-MESSAGE for admins only") {
+		t.Errorf("Airbnb conversation's row lacks its channel or excerpt:\n%s", r)
+	}
+}
