@@ -32,9 +32,9 @@ type update struct {
 	} `json:"messages"`
 }
 
-// next returns the stream's next message event (skipping position-only
-// events), or fails after a while.
-func next(t *testing.T, evs <-chan sseEvent) (sseEvent, update) {
+// await returns the stream's next event that want accepts, or fails after
+// a while.
+func await(t *testing.T, evs <-chan sseEvent, want func(sseEvent) bool) sseEvent {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -43,41 +43,37 @@ func next(t *testing.T, evs <-chan sseEvent) (sseEvent, update) {
 			if !ok {
 				t.Fatal("the stream ended")
 			}
-			if ev.Data == "" {
-				continue
+			if want(ev) {
+				return ev
 			}
-			var u update
-			if ev.Event == "" {
-				must(t, json.Unmarshal([]byte(ev.Data), &u))
-			}
-			return ev, u
 		case <-timeout:
 			t.Fatal("no event within 10 s")
 		}
 	}
 }
 
+// next returns the stream's next message event (skipping position-only
+// events), or fails after a while.
+func next(t *testing.T, evs <-chan sseEvent) (sseEvent, update) {
+	t.Helper()
+	ev := await(t, evs, func(ev sseEvent) bool { return ev.Data != "" })
+	var u update
+	if ev.Event == "" {
+		must(t, json.Unmarshal([]byte(ev.Data), &u))
+	}
+	return ev, u
+}
+
 // position returns the next position the stream gives the page (an event
 // with an id and no data), or fails after a while.
 func position(t *testing.T, evs <-chan sseEvent) string {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-evs:
-			if !ok {
-				t.Fatal("the stream ended")
-			}
-			if ev.Data != "" && ev.ID != "" {
-				t.Fatalf("event %+v carries data and a position: positions come alone, after a batch", ev)
-			}
-			if ev.ID != "" {
-				return ev.ID
-			}
-		case <-timeout:
-			t.Fatal("no position within 10 s")
+	return await(t, evs, func(ev sseEvent) bool {
+		if ev.Data != "" && ev.ID != "" {
+			t.Fatalf("event %+v carries data and a position: positions come alone, after a batch", ev)
 		}
-	}
+		return ev.ID != ""
+	}).ID
 }
 
 // TestLive: the list's stream sends a conversation's row again when it

@@ -243,8 +243,7 @@ func TestSignInRateLimitByAddress(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
-	_, page := b.get("/signin")
-	token := formToken.FindStringSubmatch(page)[1]
+	token := b.signInFormToken()
 	for i := range 100 {
 		// No password: refused before any hashing, but counted.
 		email := "guess" + strconv.Itoa(i) + "@seaside.example"
@@ -265,8 +264,7 @@ func TestSignInBodyLimit(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
-	_, page := b.get("/signin")
-	token := formToken.FindStringSubmatch(page)[1]
+	token := b.signInFormToken()
 	big := strings.Repeat("x", 9<<10)
 	for path, form := range map[string]url.Values{
 		"/signin":          {"csrf": {token}, "email": {"alice@seaside.example"}, "password": {password}, "pad": {big}},
@@ -293,4 +291,15 @@ func TestSignInBodyLimit(t *testing.T) {
 	if msgs := messages(t, e); msgs[len(msgs)-1].Content != long {
 		t.Fatal("the long reply was not stored whole")
 	}
+}
+
+// signInFormToken opens the sign-in page and returns its form token.
+func (b *browser) signInFormToken() string {
+	b.t.Helper()
+	_, page := b.get("/signin")
+	m := formToken.FindStringSubmatch(page)
+	if m == nil {
+		b.t.Fatal("sign-in page has no form token")
+	}
+	return m[1]
 }
