@@ -50,6 +50,10 @@ const (
 	passwordHashWorkers = 4
 )
 
+// maxEmailBytes bounds an e-mail address that can be a host's (RFC 5321's
+// 64-octet local part, "@" and 255-octet domain).
+const maxEmailBytes = 320
+
 // Messages of sign-in failures. One message for an unknown e-mail, a host
 // without a password and a wrong password: the answer never tells which
 // e-mail addresses have an account.
@@ -245,11 +249,19 @@ func asNotFound(err error, msg string) error {
 // an e-mail address: the oldest host whose password matches signs in.
 func (a *App) SignIn(ctx context.Context, email, password string, from Client) (*SessionGrant, error) {
 	email = strings.TrimSpace(email)
-	if err := a.countSignIn(ctx, email, from.Address); err != nil {
+	possible := email != "" && len(email) <= maxEmailBytes
+	counted := email
+	if !possible {
+		// No host has this e-mail: the attempt counts against the address
+		// only, so that a client cannot write counter rows keyed by
+		// kilobytes of its own text.
+		counted = ""
+	}
+	if err := a.countSignIn(ctx, counted, from.Address); err != nil {
 		return nil, err
 	}
 	bad := inbox.Errorf(inbox.EUNAUTHORIZED, msgBadCredentials)
-	if email == "" || password == "" || len(password) > 4*MaxPasswordLength || len(email) > 320 {
+	if !possible || password == "" || len(password) > 4*MaxPasswordLength {
 		return nil, bad
 	}
 	type candidate struct {
@@ -312,14 +324,17 @@ func (a *App) SignIn(ctx context.Context, email, password string, from Client) (
 }
 
 // countSignIn counts an attempt against the shared per-e-mail and
-// per-address counters and refuses it past either limit.
+// per-address counters and refuses it past either limit. An empty email
+// counts against the address only.
 func (a *App) countSignIn(ctx context.Context, email, address string) error {
 	var byEmail, byAddress int
 	now := time.Now().UTC()
 	window := now.Truncate(signInWindow)
 	err := a.store.Update(ctx, func(tx inbox.Tx) (err error) {
-		if byEmail, err = tx.HitRateLimit(ctx, "signin:email:"+strings.ToLower(email), window, 1); err != nil {
-			return err
+		if email != "" {
+			if byEmail, err = tx.HitRateLimit(ctx, "signin:email:"+strings.ToLower(email), window, 1); err != nil {
+				return err
+			}
 		}
 		if address != "" {
 			byAddress, err = tx.HitRateLimit(ctx, "signin:address:"+address, window, 1)

@@ -192,3 +192,27 @@ func TestAuthorizationCodeExpiry(t *testing.T) {
 		t.Fatalf("agent's consent: %v, want access_denied", err)
 	}
 }
+
+// TestSignInOverlongEmail: an e-mail no host can have (over 320 bytes) is
+// refused as bad credentials and counted against the address only; keyed
+// by itself it would reach the per-e-mail limit (10) and leave a counter
+// row of its own text.
+func TestSignInOverlongEmail(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	long := strings.Repeat("a", 8000) + "@app.example"
+	for i := 1; i <= 11; i++ {
+		_, err := e.app.SignIn(ctx, long, pw, app.Client{UserAgent: "test"})
+		if inbox.ErrorCode(err) != inbox.EUNAUTHORIZED {
+			t.Fatalf("attempt %d: %v, want bad credentials", i, err)
+		}
+	}
+	// The address still counts: past 100 attempts it is refused.
+	var err error
+	for i := 1; i <= 101; i++ {
+		_, err = e.app.SignIn(ctx, long, pw, app.Client{Address: "192.0.2.9", UserAgent: "test"})
+	}
+	if inbox.ErrorCode(err) != inbox.ERATELIMITED {
+		t.Fatalf("attempt 101 from one address: %v, want rate limited", err)
+	}
+}
