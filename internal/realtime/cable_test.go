@@ -222,10 +222,22 @@ func TestCableLimits(t *testing.T) {
 		if got := <-fastDone; got < posts+2 {
 			t.Fatalf("the reading client got %d messages, want at least %d", got, posts+2)
 		}
+		// The server must give up on the slow one while it still does not
+		// read: reading now would unblock the server's write, and on a fast
+		// machine all the posts can be over before the write timeout.
+		for wait := time.Now(); e.hub.Connections() > 1; time.Sleep(20 * time.Millisecond) {
+			if time.Since(wait) > 30*time.Second {
+				t.Fatalf("%d connections 30 s after the slow client stopped reading, want the slow one dropped", e.hub.Connections())
+			}
+		}
 		// The slow one reads what reached its socket, then finds the
-		// connection closed.
+		// connection closed. Pings would keep a live connection readable
+		// for ever, so the reading is bounded too.
 		read := 0
-		for {
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			if time.Now().After(deadline) {
+				t.Fatalf("slow client still reading after %d messages, want the connection closed", read)
+			}
 			m, err := slow.read(5 * time.Second)
 			if err != nil {
 				if strings.Contains(err.Error(), "deadline exceeded") {
