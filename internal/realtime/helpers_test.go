@@ -293,7 +293,9 @@ func (c *cable) send(v any) {
 // next returns the next message that is not a ping.
 func (c *cable) next() map[string]any {
 	c.t.Helper()
-	for {
+	// Pings arrive every 200 ms, so each read succeeds; the wait for
+	// anything else is bounded as a whole.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
 		m, err := c.read(5 * time.Second)
 		if err != nil {
 			c.t.Fatalf("read: %v", err)
@@ -302,6 +304,8 @@ func (c *cable) next() map[string]any {
 			return m
 		}
 	}
+	c.t.Fatalf("only pings for 15 s")
+	return nil
 }
 
 func (c *cable) read(timeout time.Duration) (map[string]any, error) {
