@@ -34,6 +34,9 @@ type Loader struct {
 	// audiences and accountHosts memoise EventAudience (realtime.go).
 	audiences    map[int64]Audience
 	accountHosts []*inbox.Host
+	// ev is what PrefetchEvents read (loader_events_batch.go); nil until
+	// it runs.
+	ev *eventMemo
 }
 
 func newLoader(ctx context.Context, tx inbox.Tx, vis Visibility) *Loader {
@@ -157,7 +160,13 @@ func (l *Loader) conversation(id int64) (*inbox.Conversation, error) {
 }
 
 // forget drops a memoised conversation after the transaction changed it.
-func (l *Loader) forget(convID int64) { delete(l.convs, convID) }
+func (l *Loader) forget(convID int64) {
+	delete(l.convs, convID)
+	if l.ev != nil {
+		delete(l.ev.parts, convID)
+		delete(l.ev.contacts, convID)
+	}
+}
 
 // visible answers EFORBIDDEN when the reader may not see c.
 func (l *Loader) visible(c *inbox.Conversation) error {

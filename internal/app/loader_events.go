@@ -43,7 +43,9 @@ type EventView struct {
 func (l *Loader) EventView(e *inbox.Event, opt ViewOptions) (*EventView, error) {
 	v := &EventView{Event: e}
 	var err error
-	if v.Account, err = l.Account(); err != nil {
+	if l.ev != nil {
+		v.Account = l.ev.account
+	} else if v.Account, err = l.Account(); err != nil {
 		return nil, err
 	}
 	switch e.Type {
@@ -69,6 +71,13 @@ func (l *Loader) EventView(e *inbox.Event, opt ViewOptions) (*EventView, error) 
 		if err := l.need(inbox.ScopeBookingsRead); err != nil {
 			return nil, err
 		}
+		if b, ok := l.ev.booking(e.SubjectID); ok {
+			if b == nil {
+				return nil, inbox.NotFound("Booking")
+			}
+			v.Booking, v.BookingConversationIDs = b, l.ev.bookingCs[b.ID]
+			return v, nil
+		}
 		if v.Booking, err = l.tx.FindBookingByID(l.ctx, l.accountID(), e.SubjectID); err != nil {
 			return nil, err
 		}
@@ -78,6 +87,13 @@ func (l *Loader) EventView(e *inbox.Event, opt ViewOptions) (*EventView, error) 
 	case inbox.EventInquiryCreated, inbox.EventInquiryUpdated:
 		if err := l.need(inbox.ScopeInquiriesRead); err != nil {
 			return nil, err
+		}
+		if q, ok := l.ev.inquiry(e.SubjectID); ok {
+			if q == nil {
+				return nil, inbox.NotFound("Inquiry")
+			}
+			v.Inquiry = q
+			return v, nil
 		}
 		v.Inquiry, err = l.tx.FindInquiryByID(l.ctx, l.accountID(), e.SubjectID)
 		return v, err

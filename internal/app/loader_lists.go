@@ -119,9 +119,15 @@ func (l *Loader) Message(conversationID, id int64, hideActivity bool) (*inbox.Me
 // findMessageIn finds a message; with a conversation id, a message of
 // another conversation is as unknown as a missing one.
 func findMessageIn(l *Loader, conversationID, id int64) (*inbox.Message, error) {
-	m, err := l.tx.FindMessageByID(l.ctx, l.accountID(), id)
-	if err != nil {
-		return nil, err
+	m, ok := l.ev.message(id)
+	if ok && m == nil {
+		return nil, inbox.NotFound("Message")
+	}
+	if !ok {
+		var err error
+		if m, err = l.tx.FindMessageByID(l.ctx, l.accountID(), id); err != nil {
+			return nil, err
+		}
 	}
 	if conversationID != 0 && m.ConversationID != conversationID {
 		return nil, inbox.NotFound("Message")

@@ -136,6 +136,9 @@ func (l *Loader) ContactInbox(c *inbox.Conversation) (*inbox.ContactInbox, error
 	if c.ClientID == nil || c.ContactSourceID == "" {
 		return nil, nil
 	}
+	if ci, ok := l.ev.contactInbox(c.ID); ok {
+		return ci, nil
+	}
 	cis, err := l.tx.FindContactInboxes(l.ctx, l.accountID(), inbox.ContactInboxFilter{
 		ClientIDs: []int64{*c.ClientID}, InboxID: &c.InboxID, SourceID: c.ContactSourceID})
 	if err != nil || len(cis) == 0 {

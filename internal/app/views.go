@@ -82,27 +82,30 @@ func (l *Loader) ConversationViews(convs []*inbox.Conversation, opt ViewOptions)
 	for i, c := range convs {
 		ids[i] = c.ID
 	}
-	stats, err := l.tx.FindConversationStats(l.ctx, l.accountID(), ids)
-	if err != nil {
-		return nil, err
-	}
-	var links map[int64]*inbox.ConversationLinks
-	if opt.Links {
-		if links, err = l.tx.FindConversationLinks(l.ctx, l.accountID(), ids); err != nil {
+	stats, links, latest, prefetched := l.prefetchedParts(ids, opt)
+	var err error
+	if !prefetched {
+		if stats, err = l.tx.FindConversationStats(l.ctx, l.accountID(), ids); err != nil {
 			return nil, err
 		}
+		if opt.Links {
+			if links, err = l.tx.FindConversationLinks(l.ctx, l.accountID(), ids); err != nil {
+				return nil, err
+			}
+		}
+		if opt.Details {
+			if latest, err = l.tx.FindLatestMessages(l.ctx, l.accountID(), ids); err != nil {
+				return nil, err
+			}
+		}
 	}
-	var latest map[int64][2]*inbox.Message
 	if opt.Details {
-		if latest, err = l.tx.FindLatestMessages(l.ctx, l.accountID(), ids); err != nil {
-			return nil, err
-		}
 		if err := l.prefetchConversationParts(convs); err != nil {
 			return nil, err
 		}
 		var msgs []*inbox.Message
-		for _, pair := range latest {
-			for _, m := range pair {
+		for _, id := range ids {
+			for _, m := range latest[id] {
 				if m != nil {
 					msgs = append(msgs, m)
 				}

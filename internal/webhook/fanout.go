@@ -226,10 +226,12 @@ func (s *Service) deliveriesFor(ctx context.Context, evs []*inbox.Event) ([]*inb
 }
 
 // Rendering runs renderWorkers read transactions at once, of at most
-// renderChunk events each.
+// renderChunk events each. A chunk is read with a fixed number of
+// statements whatever its size (Loader.PrefetchEvents), so chunks are
+// large: half a fan-out batch.
 const (
 	renderWorkers = 4
-	renderChunk   = 25
+	renderChunk   = fanOutBatch / 2
 )
 
 // renderJob is a chunk of events for a group of targets that see alike.
@@ -261,6 +263,15 @@ func (s *Service) wanted(group []*app.Target, e *inbox.Event) bool {
 func (s *Service) render(ctx context.Context, j renderJob) ([]*inbox.Delivery, error) {
 	var out []*inbox.Delivery
 	err := s.d.App.Load(ctx, j.group[0].Visibility, func(l *app.Loader) error {
+		opt := chatwoot.EventViewOptions
+		if j.group[0].Webhook.Dialect == inbox.WebhookBookingSync {
+			opt = bookingsync.EventViewOptions
+		}
+		// One statement per kind of record for the whole chunk, not several
+		// per event.
+		if err := l.PrefetchEvents(j.evs, opt); err != nil {
+			return err
+		}
 		for _, e := range j.evs {
 			payloads, err := s.encode(l, j.group[0].Webhook.Dialect, e)
 			if err != nil {

@@ -52,6 +52,11 @@ func EventNames(e *inbox.Event) []string {
 	return nil
 }
 
+// EventViewOptions are the parts of conversation views EncodeEvent shows: a
+// renderer prefetching a chunk of events (Loader.PrefetchEvents) asks for
+// these.
+var EventViewOptions = app.ViewOptions{Links: true}
+
 // EncodeEvent renders the BookingSync webhook payload of an event for a
 // reader (an application: the Loader's visibility carries its scopes):
 // {"account_id", "event", "resource": {"links": templates, "<singular>":
@@ -64,7 +69,7 @@ func EncodeEvent(l *app.Loader, e *inbox.Event, base string) ([]app.EventPayload
 	if name == "" {
 		return nil, nil
 	}
-	v, err := l.EventView(e, app.ViewOptions{Links: true})
+	v, err := l.EventView(e, EventViewOptions)
 	if code := inbox.ErrorCode(err); code == inbox.ENOTFOUND || code == inbox.EFORBIDDEN {
 		return nil, nil
 	} else if err != nil {

@@ -59,6 +59,11 @@ func EventNames(e *inbox.Event) []string {
 	return nil
 }
 
+// EventViewOptions are the parts of conversation views EncodeEvent shows: a
+// renderer prefetching a chunk of events (Loader.PrefetchEvents) asks for
+// these.
+var EventViewOptions = app.ViewOptions{Details: true}
+
 // EncodeEvent renders the Chatwoot webhook payloads an event fires for a
 // reader (the Loader's visibility: the whole account for account webhooks,
 // one inbox for an API inbox's webhook_url), each with its event name: none
@@ -72,7 +77,7 @@ func EncodeEvent(l *app.Loader, e *inbox.Event, base string, now time.Time) ([]a
 	if len(names) == 0 {
 		return nil, nil
 	}
-	v, err := l.EventView(e, app.ViewOptions{Details: true})
+	v, err := l.EventView(e, EventViewOptions)
 	if code := inbox.ErrorCode(err); code == inbox.ENOTFOUND || code == inbox.EFORBIDDEN {
 		return nil, nil
 	} else if err != nil {
