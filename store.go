@@ -292,6 +292,10 @@ type Tx interface {
 	// (its State, NextAttemptAt, Last* and DeliveredAt), records the
 	// attempt and releases the lease.
 	CompleteDelivery(ctx context.Context, d *Delivery, at *DeliveryAttempt) error
+	// CompleteDeliveries is CompleteDelivery for many deliveries, in a few
+	// statements: ok[i] is false for a delivery that was not pending (left
+	// as it was).
+	CompleteDeliveries(ctx context.Context, ds []*Delivery, ats []*DeliveryAttempt) (ok []bool, err error)
 	FindDeliveryByID(ctx context.Context, accountID, id int64) (*Delivery, error)
 	// FindDeliveries lists an account's deliveries, newest first.
 	FindDeliveries(ctx context.Context, accountID int64, f DeliveryFilter) ([]*Delivery, error)

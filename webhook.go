@@ -206,6 +206,9 @@ type DeliveryAttempt struct {
 	Status  int
 	Latency time.Duration
 	Error   string
+	// Node is the node that made the attempt (its lease owner name; ""
+	// for attempts recorded before nodes were).
+	Node string
 }
 
 // DeliveryFilter selects deliveries of an account, newest first.

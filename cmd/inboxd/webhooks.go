@@ -293,7 +293,7 @@ func runWebhooksDeliveries(ctx context.Context, c *cli, args []string) error {
 			list := []map[string]any{}
 			for _, a := range d.Log {
 				list = append(list, map[string]any{"at": timeJSON(a.At), "status": a.Status,
-					"latency_ms": a.Latency.Milliseconds(), "error": a.Error})
+					"latency_ms": a.Latency.Milliseconds(), "error": a.Error, "node": a.Node})
 			}
 			row["attempt_log"] = list
 		}

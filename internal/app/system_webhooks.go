@@ -314,6 +314,8 @@ func (a Attempt) OK() bool { return a.Err == "" && a.Status >= 200 && a.Status <
 type Completion struct {
 	Out     *Outgoing
 	Attempt Attempt
+	// Node is the node that made the attempt.
+	Node string
 }
 
 // CompleteDeliveries records attempts, in order, in one transaction, and
@@ -332,6 +334,8 @@ func (s *System) CompleteDeliveries(ctx context.Context, cs []Completion) ([]*in
 		dirty := map[int64]bool{}
 		var order []int64
 		now := tx.Now()
+		ds := make([]*inbox.Delivery, len(cs))
+		ats := make([]*inbox.DeliveryAttempt, len(cs))
 		for i, c := range cs {
 			d, at := *c.Out.Delivery, c.Attempt
 			d.LastStatus, d.LastError, d.LastLatency = at.Status, at.Err, at.Latency
@@ -347,14 +351,23 @@ func (s *System) CompleteDeliveries(ctx context.Context, cs []Completion) ([]*in
 					d.NextAttemptAt = d.RetryUntil
 				}
 			}
-			err := tx.CompleteDelivery(ctx, &d, &inbox.DeliveryAttempt{At: at.At, Status: at.Status, Latency: at.Latency, Error: at.Err})
-			if inbox.ErrorCode(err) == inbox.ENOTFOUND {
+			ds[i] = &d
+			ats[i] = &inbox.DeliveryAttempt{At: at.At, Status: at.Status, Latency: at.Latency, Error: at.Err, Node: c.Node}
+		}
+		// Recorded with a few statements for the whole batch: one each per
+		// delivery made the recorder fall behind the sends on a loaded
+		// PostgreSQL, until leases ran out and deliveries were sent twice.
+		recorded, err := tx.CompleteDeliveries(ctx, ds, ats)
+		if err != nil {
+			return err
+		}
+		for i, c := range cs {
+			if !recorded[i] { // no longer pending (redelivered by hand, webhook deleted)
 				done[i] = *c.Out.Delivery
 				continue
-			} else if err != nil {
-				return err
 			}
-			done[i] = d
+			d, at := ds[i], c.Attempt
+			done[i] = *d
 			w, ok := hooks[d.WebhookID]
 			if !ok {
 				if w, err = tx.FindWebhookByID(ctx, d.AccountID, d.WebhookID); err != nil {

@@ -192,9 +192,10 @@ func (tx *Tx) CompleteDelivery(ctx context.Context, d *inbox.Delivery, at *inbox
 			at,
 			status,
 			latency,
-			error
-		) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		at.AccountID, at.DeliveryID, at.WebhookID, ts(at.At), at.Status, at.Latency.Microseconds(), at.Error)
+			error,
+			node
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		at.AccountID, at.DeliveryID, at.WebhookID, ts(at.At), at.Status, at.Latency.Microseconds(), at.Error, at.Node)
 	return err
 }
 
@@ -238,13 +239,14 @@ func (tx *Tx) FindDeliveryAttempts(ctx context.Context, accountID, deliveryID in
 			at,
 			status,
 			latency,
-			error
+			error,
+			node
 		FROM webhook_attempts
 		WHERE account_id = ? AND delivery_id = ?
 		ORDER BY id`, []any{accountID, deliveryID}, "", nil, func(s scanner) (*inbox.DeliveryAttempt, error) {
 		var a inbox.DeliveryAttempt
 		var at, latency int64
-		if err := s.Scan(&a.ID, &a.AccountID, &a.DeliveryID, &a.WebhookID, &at, &a.Status, &latency, &a.Error); err != nil {
+		if err := s.Scan(&a.ID, &a.AccountID, &a.DeliveryID, &a.WebhookID, &at, &a.Status, &latency, &a.Error, &a.Node); err != nil {
 			return nil, err
 		}
 		a.At, a.Latency = fromTS(at), time.Duration(latency)*time.Microsecond
@@ -311,4 +313,115 @@ func (tx *Tx) CountPendingDeliveries(ctx context.Context) (map[string]int, error
 		out[dialect] = n
 	}
 	return out, rows.Err()
+}
+
+// CompleteDeliveries is CompleteDelivery for many deliveries (each at most
+// once): the pending ones among them are updated with one statement and
+// their attempts inserted with another, per completeChunk deliveries,
+// instead of two statements each. ok[i] says whether ds[i] was pending
+// (and is now recorded); one that was not is left as it was.
+func (tx *Tx) CompleteDeliveries(ctx context.Context, ds []*inbox.Delivery, ats []*inbox.DeliveryAttempt) (ok []bool, err error) {
+	ok = make([]bool, len(ds))
+	start := 0
+	seen := map[int64]bool{}
+	for i := 0; i <= len(ds); i++ {
+		// A chunk ends at its size, at the end, or before a delivery it
+		// already has (attempts of one delivery are recorded in order).
+		if i < len(ds) && i-start < completeChunk && !seen[ds[i].ID] {
+			seen[ds[i].ID] = true
+			continue
+		}
+		if err := tx.completeDeliveries(ctx, ds[start:i], ats[start:i], ok[start:i]); err != nil {
+			return nil, err
+		}
+		if i < len(ds) {
+			start, seen = i, map[int64]bool{ds[i].ID: true}
+		}
+	}
+	return ok, nil
+}
+
+// completeChunk bounds the deliveries of one statement (9 parameters each).
+const completeChunk = 100
+
+func (tx *Tx) completeDeliveries(ctx context.Context, ds []*inbox.Delivery, ats []*inbox.DeliveryAttempt, ok []bool) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	// The VALUES columns are column1… on both engines; the casts give
+	// PostgreSQL their types.
+	q.WriteString(`
+		UPDATE webhook_deliveries
+		SET state = v.column3, attempts = attempts + 1, next_attempt_at = v.column4, last_status = v.column5,
+			last_error = v.column6, last_latency = v.column7, delivered_at = v.column8, updated_at = v.column9,
+			lease_owner = '', lease_until = 0
+		FROM (VALUES `)
+	args := make([]any, 0, 9*len(ds))
+	for i, d := range ds {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS INTEGER), " +
+			"CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))")
+		args = append(args, d.ID, d.AccountID, d.State, ts(d.NextAttemptAt), d.LastStatus, d.LastError,
+			d.LastLatency.Microseconds(), tsp(d.DeliveredAt), ts(tx.now))
+	}
+	q.WriteString(`) AS v
+		WHERE webhook_deliveries.account_id = v.column2 AND webhook_deliveries.id = v.column1
+			AND webhook_deliveries.state = 'pending'
+		RETURNING webhook_deliveries.id`)
+	rows, err := tx.tx.QueryContext(tx.stmtContext(ctx), rebind(tx.engine, q.String()), args...)
+	if err != nil {
+		return normalize(err)
+	}
+	updated := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return normalize(err)
+		}
+		updated[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return normalize(err)
+	}
+	q.Reset()
+	q.WriteString(`
+		INSERT INTO webhook_attempts (
+			account_id,
+			delivery_id,
+			webhook_id,
+			at,
+			status,
+			latency,
+			error,
+			node
+		) VALUES `)
+	args = args[:0]
+	n := 0
+	for i, d := range ds {
+		if !updated[d.ID] {
+			continue
+		}
+		ok[i] = true
+		d.UpdatedAt = tx.now
+		d.Attempts++
+		at := ats[i]
+		at.AccountID, at.DeliveryID, at.WebhookID = d.AccountID, d.ID, d.WebhookID
+		if n > 0 {
+			q.WriteString(", ")
+		}
+		n++
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, at.AccountID, at.DeliveryID, at.WebhookID, ts(at.At), at.Status, at.Latency.Microseconds(), at.Error, at.Node)
+	}
+	if n == 0 {
+		return nil
+	}
+	// Not prepared: a statement per row count would crowd the cache.
+	_, err = tx.tx.ExecContext(tx.stmtContext(ctx), rebind(tx.engine, q.String()), args...)
+	return normalize(err)
 }

@@ -119,7 +119,7 @@ func (s *Service) deliver(l *lane, c claimed) {
 	if time.Until(c.until) >= sendMargin {
 		at := s.send(c.o)
 		metrics.WebhookDelivery(c.o.Webhook.Dialect, result(at), at.Latency)
-		s.results <- app.Completion{Out: c.o, Attempt: at}
+		s.results <- app.Completion{Out: c.o, Attempt: at, Node: s.owner}
 	}
 	s.mu.Lock()
 	l.inflight--
@@ -129,9 +129,13 @@ func (s *Service) deliver(l *lane, c claimed) {
 	if empty {
 		delete(s.lanes, l.id)
 	}
+	// What waits in the database for this lane may come now: when the lane
+	// is empty, or (where the fan-out leaves the cluster what it cannot
+	// start at once) as soon as it has a free slot and nothing queued.
+	claim := empty || !s.d.SoleNode && len(l.queue) == 0
 	s.mu.Unlock()
-	if empty {
-		s.poke() // what waits in the database for this lane may come now
+	if claim {
+		s.poke()
 	}
 }
 

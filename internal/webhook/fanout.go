@@ -103,16 +103,24 @@ func (s *Service) fanOutFrom(ctx context.Context, committed int64) error {
 
 // leaseLocally marks the deliveries this node will send at once, leased to
 // it as they are stored: those whose lane has room for them. The others
-// are stored unleased and claimed when their lane frees.
+// are stored unleased and claimed when a lane frees. A sole node (SQLite)
+// queues up to laneQueue of a webhook's deliveries itself, which saves it
+// the claims; on a database other nodes may share (PostgreSQL) it keeps
+// only what its lane can start now and leaves the rest to whichever node
+// claims first, so that every node of a cluster delivers.
 func (s *Service) leaseLocally(ds []*inbox.Delivery) []*inbox.Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	keep := perWebhook
+	if s.d.SoleNode {
+		keep = laneQueue
+	}
 	room := map[int64]int{}
 	var out []*inbox.Delivery
 	for _, d := range ds {
 		n, ok := room[d.WebhookID]
 		if !ok {
-			n = laneQueue
+			n = keep
 			if l := s.lanes[d.WebhookID]; l != nil {
 				n -= l.inflight + len(l.queue)
 			}
