@@ -171,32 +171,14 @@ func (tx *Tx) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 
 // CompleteDelivery records an attempt's outcome and releases the lease.
 func (tx *Tx) CompleteDelivery(ctx context.Context, d *inbox.Delivery, at *inbox.DeliveryAttempt) error {
-	d.UpdatedAt = tx.now
-	res, err := tx.exec(ctx, `
-		UPDATE webhook_deliveries
-		SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_status = ?, last_error = ?,
-			last_latency = ?, delivered_at = ?, updated_at = ?, lease_owner = '', lease_until = 0
-		WHERE account_id = ? AND id = ? AND state = 'pending'`,
-		d.State, ts(d.NextAttemptAt), d.LastStatus, d.LastError, d.LastLatency.Microseconds(), tsp(d.DeliveredAt),
-		ts(tx.now), d.AccountID, d.ID)
-	if err := affected(res, err, "Delivery"); err != nil {
+	ok, err := tx.CompleteDeliveries(ctx, []*inbox.Delivery{d}, []*inbox.DeliveryAttempt{at})
+	if err != nil {
 		return err
 	}
-	d.Attempts++
-	at.AccountID, at.DeliveryID, at.WebhookID = d.AccountID, d.ID, d.WebhookID
-	at.ID, err = tx.insert(ctx, `
-		INSERT INTO webhook_attempts (
-			account_id,
-			delivery_id,
-			webhook_id,
-			at,
-			status,
-			latency,
-			error,
-			node
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		at.AccountID, at.DeliveryID, at.WebhookID, ts(at.At), at.Status, at.Latency.Microseconds(), at.Error, at.Node)
-	return err
+	if !ok[0] {
+		return inbox.NotFound("Delivery")
+	}
+	return nil
 }
 
 // FindDeliveryByID returns one delivery of the account.
