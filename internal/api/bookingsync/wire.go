@@ -1,8 +1,6 @@
 package bookingsync
 
 import (
-	"bytes"
-	"encoding/json"
 	"time"
 
 	inbox "github.com/inboxd/inbox"
@@ -21,37 +19,13 @@ type field struct {
 type object []field
 
 // MarshalJSON writes the members in order.
-func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := marshal(f.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := marshal(f.v)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+func (o object) MarshalJSON() ([]byte, error) { return o.appendJSON(nil) }
 
-// marshal encodes v without escaping <, > and & (URLs in links and meta
-// stay readable; the body is never embedded in HTML).
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
-}
+// marshal encodes v as encoding/json does without escaping <, > and &
+// (URLs in links and meta stay readable; the body is never embedded in
+// HTML). The values records are built of are written directly (encode.go);
+// any other goes through encoding/json.
+func marshal(v any) ([]byte, error) { return appendJSON(nil, v) }
 
 // get returns the value of member k.
 func (o object) get(k string) (any, bool) {
