@@ -81,8 +81,8 @@ func (tx *Tx) FindAttachments(ctx context.Context, accountID int64, f inbox.Atta
 	if f.UpdatedSince != nil {
 		w.add("a.updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	q, args, countQ, countArgs := pageQuery(w, attachmentColumns, "attachments a", "a.id", "", f.Page)
-	out, total, err := list(ctx, tx, q, args, countQ, countArgs, scanAttachment)
+	q, args, c := pageQuery(w, attachmentColumns, "attachments a", "a.id", "", f.Page)
+	out, total, err := list(ctx, tx, q, args, c, scanAttachment)
 	if err != nil {
 		return nil, 0, err
 	}

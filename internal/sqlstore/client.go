@@ -107,8 +107,8 @@ func (tx *Tx) FindClients(ctx context.Context, accountID int64, f inbox.ClientFi
 		})
 		w.add(q, args...)
 	}
-	q, args, countQ, countArgs := pageQuery(w, clientColumns, "clients", "id", clientOrder(tx.engine, f.Sort), f.Page)
-	return list(ctx, tx, q, args, countQ, countArgs, scanClient)
+	q, args, c := pageQuery(w, clientColumns, "clients", "id", clientOrder(tx.engine, f.Sort), f.Page)
+	return list(ctx, tx, q, args, c, scanClient)
 }
 
 // clientOrder maps a sort key ("-" first for descending) to an ORDER BY
@@ -263,6 +263,6 @@ func (tx *Tx) FindContactInboxes(ctx context.Context, accountID int64, f inbox.C
 		w.add("source_id = ?", f.SourceID)
 	}
 	out, _, err := list(ctx, tx, `SELECT `+contactInboxColumns+` FROM contact_inboxes WHERE `+w.sql()+` ORDER BY id`,
-		w.args, "", nil, scanContactInbox)
+		w.args, count{}, scanContactInbox)
 	return out, err
 }

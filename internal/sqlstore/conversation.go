@@ -240,8 +240,8 @@ func (tx *Tx) FindConversations(ctx context.Context, accountID int64, f inbox.Co
 	if f.Sort != "" {
 		order = conversationOrder(f.Sort)
 	}
-	q, args, countQ, countArgs := pageQuery(w, conversationColumns, "conversations c", "c.id", order, f.Page)
-	convs, total, err := list(ctx, tx, q, args, countQ, countArgs, scanConversation)
+	q, args, c := pageQuery(w, conversationColumns, "conversations c", "c.id", order, f.Page)
+	convs, total, err := list(ctx, tx, q, args, c, scanConversation)
 	if err != nil || len(convs) == 0 {
 		return convs, total, err
 	}

@@ -401,6 +401,12 @@ func TestConversations_Filter(t *testing.T) {
 		{"SortWaitingSinceDesc", inbox.ConversationFilter{Sort: inbox.SortWaitingSinceDesc}, []int64{c3, c1, c5, c4, c2}, 5},
 
 		{"Limit", inbox.ConversationFilter{Page: inbox.Page{Limit: 2}}, []int64{c1, c2}, 5},
+		// A first page with room to spare holds every match: its length is
+		// the total (no COUNT runs); a page filled to its limit counts.
+		{"LimitExact", inbox.ConversationFilter{Page: inbox.Page{Limit: 5}}, []int64{c1, c2, c3, c4, c5}, 5},
+		{"LimitAbove", inbox.ConversationFilter{Page: inbox.Page{Limit: 6}}, []int64{c1, c2, c3, c4, c5}, 5},
+		{"LimitAboveFiltered", inbox.ConversationFilter{Statuses: []string{inbox.StatusOpen}, Page: inbox.Page{Limit: 3}}, []int64{c1, c4}, 2},
+		{"LimitExactSorted", inbox.ConversationFilter{Sort: inbox.SortCreatedAtDesc, Page: inbox.Page{Limit: 2}}, []int64{c5, c4}, 5},
 		{"Offset", inbox.ConversationFilter{Page: inbox.Page{Limit: 2, Offset: 2}}, []int64{c3, c4}, 5},
 		{"LastPage", inbox.ConversationFilter{Page: inbox.Page{Limit: 2, Offset: 4}}, []int64{c5}, 5},
 		{"PastTheEnd", inbox.ConversationFilter{Page: inbox.Page{Limit: 2, Offset: 6}}, []int64{}, 5},

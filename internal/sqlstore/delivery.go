@@ -206,7 +206,7 @@ func (tx *Tx) FindDeliveries(ctx context.Context, accountID int64, f inbox.Deliv
 		limit = 50
 	}
 	out, _, err := list(ctx, tx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.sql()+
-		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit), w.args, "", nil, scanDelivery)
+		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit), w.args, count{}, scanDelivery)
 	return out, err
 }
 
@@ -225,7 +225,7 @@ func (tx *Tx) FindDeliveryAttempts(ctx context.Context, accountID, deliveryID in
 			node
 		FROM webhook_attempts
 		WHERE account_id = ? AND delivery_id = ?
-		ORDER BY id`, []any{accountID, deliveryID}, "", nil, func(s scanner) (*inbox.DeliveryAttempt, error) {
+		ORDER BY id`, []any{accountID, deliveryID}, count{}, func(s scanner) (*inbox.DeliveryAttempt, error) {
 		var a inbox.DeliveryAttempt
 		var at, latency int64
 		if err := s.Scan(&a.ID, &a.AccountID, &a.DeliveryID, &a.WebhookID, &at, &a.Status, &latency, &a.Error, &a.Node); err != nil {

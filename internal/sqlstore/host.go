@@ -92,8 +92,8 @@ func (tx *Tx) FindHosts(ctx context.Context, accountID int64, f inbox.HostFilter
 	if f.Sort == "name" {
 		order = "LOWER(firstname), LOWER(lastname), id"
 	}
-	q, args, countQ, countArgs := pageQuery(w, hostColumns, "hosts", "id", order, f.Page)
-	return list(ctx, tx, q, args, countQ, countArgs, scanHost)
+	q, args, c := pageQuery(w, hostColumns, "hosts", "id", order, f.Page)
+	return list(ctx, tx, q, args, c, scanHost)
 }
 
 // UpdateHost changes a host.

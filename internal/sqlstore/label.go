@@ -53,7 +53,7 @@ func (tx *Tx) FindLabelByID(ctx context.Context, accountID, id int64) (*inbox.La
 // FindLabels lists the account's labels by title.
 func (tx *Tx) FindLabels(ctx context.Context, accountID int64) ([]*inbox.Label, error) {
 	out, _, err := list(ctx, tx, `SELECT `+labelColumns+` FROM labels WHERE account_id = ? ORDER BY title, id`,
-		[]any{accountID}, "", nil, scanLabel)
+		[]any{accountID}, count{}, scanLabel)
 	return out, err
 }
 
@@ -170,7 +170,7 @@ func (tx *Tx) FindCannedResponses(ctx context.Context, accountID int64, f inbox.
 		order = ` ORDER BY CASE WHEN ` + dialectContains(tx.engine, "short_code") + ` THEN 0 ELSE 1 END, short_code, id`
 		args = append(args, likePattern(f.Search), likePattern(f.Search), likePrefix(f.Search))
 	}
-	out, _, err := list(ctx, tx, q+order, args, "", nil, scanCannedResponse)
+	out, _, err := list(ctx, tx, q+order, args, count{}, scanCannedResponse)
 	return out, err
 }
 

@@ -160,8 +160,8 @@ func (tx *Tx) FindMessages(ctx context.Context, accountID int64, f inbox.Message
 	if f.Newest {
 		order = "m.id DESC"
 	}
-	q, args, countQ, countArgs := pageQuery(w, messageColumns, "messages m", "m.id", order, f.Page)
-	msgs, total, err := list(ctx, tx, q, args, countQ, countArgs, scanMessage)
+	q, args, c := pageQuery(w, messageColumns, "messages m", "m.id", order, f.Page)
+	msgs, total, err := list(ctx, tx, q, args, c, scanMessage)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -76,8 +76,8 @@ func (tx *Tx) FindParticipants(ctx context.Context, accountID int64, f inbox.Par
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	q, args, countQ, countArgs := pageQuery(w, participantColumns, "participants", "id", "", f.Page)
-	return list(ctx, tx, q, args, countQ, countArgs, scanParticipant)
+	q, args, c := pageQuery(w, participantColumns, "participants", "id", "", f.Page)
+	return list(ctx, tx, q, args, c, scanParticipant)
 }
 
 // FindHostParticipantIDs returns the participant ids of each host.

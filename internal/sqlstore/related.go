@@ -18,8 +18,8 @@ func simpleList[T any](ctx context.Context, tx *Tx, table, columns string, accou
 	if f.UpdatedSince != nil {
 		w.add("updated_at >= ?", ts(*f.UpdatedSince))
 	}
-	q, args, countQ, countArgs := pageQuery(w, columns, table, "id", "", f.Page)
-	return list(ctx, tx, q, args, countQ, countArgs, scan)
+	q, args, c := pageQuery(w, columns, table, "id", "", f.Page)
+	return list(ctx, tx, q, args, c, scan)
 }
 
 const sourceColumns = `

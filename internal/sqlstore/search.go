@@ -92,7 +92,7 @@ func (tx *Tx) SearchMessages(ctx context.Context, accountID int64, f inbox.Searc
 		return nil, nil
 	}
 	msgs, _, err := list(ctx, tx, `SELECT `+messageColumns+` FROM messages m WHERE m.account_id = ? AND m.id IN (`+
-		placeholders(len(page))+`)`, append([]any{accountID}, int64Args(page)...), "", nil, scanMessage)
+		placeholders(len(page))+`)`, append([]any{accountID}, int64Args(page)...), count{}, scanMessage)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ var clientWeights = []float64{2, 1, 1, 1}
 func (tx *Tx) clientCandidates(ctx context.Context, accountID int64, groups [][]string) (map[int64]*inbox.Client, []inbox.SearchDoc, error) {
 	s := dialectSearch(tx.engine, "clients", "clients", accountID, groups)
 	cs, _, err := list(ctx, tx, `SELECT `+clientColumns+` FROM clients WHERE id IN (
-		SELECT clients.id FROM `+s.from+` WHERE `+s.where+` ORDER BY `+s.newest+candidateLimit+`)`, s.args, "", nil, scanClient)
+		SELECT clients.id FROM `+s.from+` WHERE `+s.where+` ORDER BY `+s.newest+candidateLimit+`)`, s.args, count{}, scanClient)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -249,7 +249,7 @@ func (tx *Tx) SearchConversations(ctx context.Context, accountID int64, f inbox.
 		return nil, nil
 	}
 	convs, _, err := list(ctx, tx, `SELECT `+conversationColumns+` FROM conversations c WHERE c.account_id = ? AND c.id IN (`+
-		placeholders(len(page))+`)`, append([]any{accountID}, int64Args(page)...), "", nil, scanConversation)
+		placeholders(len(page))+`)`, append([]any{accountID}, int64Args(page)...), count{}, scanConversation)
 	if err != nil {
 		return nil, err
 	}

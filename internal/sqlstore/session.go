@@ -18,7 +18,7 @@ func (tx *Tx) FindHostsByEmail(ctx context.Context, email string) ([]*inbox.Host
 		SELECT `+hostColumns+` FROM hosts
 		WHERE lower(email) = lower(?) AND email <> '' AND deleted_at IS NULL
 		ORDER BY id
-		LIMIT 100`, []any{email}, "", nil, scanHost)
+		LIMIT 100`, []any{email}, count{}, scanHost)
 	return out, err
 }
 

@@ -80,7 +80,7 @@ func (tx *Tx) FindApplicationByID(ctx context.Context, accountID, id int64) (*in
 // FindApplications lists the account's applications by ascending id.
 func (tx *Tx) FindApplications(ctx context.Context, accountID int64) ([]*inbox.Application, error) {
 	out, _, err := list(ctx, tx, `SELECT `+applicationColumns+` FROM applications WHERE account_id = ? ORDER BY id`,
-		[]any{accountID}, "", nil, scanApplication)
+		[]any{accountID}, count{}, scanApplication)
 	return out, err
 }
 

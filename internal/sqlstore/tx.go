@@ -191,7 +191,11 @@ func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
 // LIMIT steer the plan, so rebinding it re-prepares the statement on every
 // call (profiles showed a sixth of the CPU of a read there). Both are
 // integers computed here, never client text.
-func pageQuery(w *where, columns, from, key, order string, p inbox.Page) (q string, args []any, countQ string, countArgs []any) {
+//
+// The count is skipped when the page itself shows the total: a first page
+// (no offset) under the same conditions that holds fewer rows than its
+// limit holds every match.
+func pageQuery(w *where, columns, from, key, order string, p inbox.Page) (q string, args []any, c count) {
 	limit := p.Limit
 	if limit <= 0 {
 		limit = 100
@@ -211,20 +215,34 @@ func pageQuery(w *where, columns, from, key, order string, p inbox.Page) (q stri
 		tail += " OFFSET " + strconv.Itoa(p.Offset)
 	}
 	if !p.SkipTotal {
-		countArgs = append([]any(nil), w.args...)
-		countQ = "SELECT COUNT(*) FROM " + from + " WHERE " + w.sql()
+		c.args = append([]any(nil), w.args...)
+		c.q = "SELECT COUNT(*) FROM " + from + " WHERE " + w.sql()
+		if p.Offset <= 0 {
+			c.whole = limit
+		}
 	}
 	q = "SELECT " + columns + " FROM " + from + " WHERE " + w.sql() + cond + " ORDER BY " + order + tail
-	return q, append(append([]any(nil), w.args...), args...), countQ, countArgs
+	return q, append(append([]any(nil), w.args...), args...), c
+}
+
+// count is how a listing learns its total (pageQuery).
+type count struct {
+	// q counts every match with args; "" for no total (Page.SkipTotal).
+	q    string
+	args []any
+	// whole, when not 0, is the LIMIT of a page that starts at the first
+	// match of the same conditions as q: with fewer rows than that, the
+	// page holds every match and q need not run.
+	whole int
 }
 
 // scanner is what *sql.Row and *sql.Rows share.
 type scanner interface{ Scan(dest ...any) error }
 
-// list runs a listing query and its count (none when countQ is empty). The total comes from its own
+// list runs a listing query and its count (none when c.q is empty). The total comes from its own
 // COUNT(*) rather than a window function: COUNT(*) OVER() makes the engine
 // read every matching row, with all its columns, to return one page.
-func list[T any](ctx context.Context, tx *Tx, q string, args []any, countQ string, countArgs []any,
+func list[T any](ctx context.Context, tx *Tx, q string, args []any, c count,
 	scan func(scanner) (T, error)) ([]T, int, error) {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
@@ -244,10 +262,13 @@ func list[T any](ctx context.Context, tx *Tx, q string, args []any, countQ strin
 	}
 	rows.Close()
 	total := 0
-	if countQ == "" { // Page.SkipTotal
+	if c.q == "" { // Page.SkipTotal
 		return out, 0, nil
 	}
-	if err := tx.queryRow(ctx, countQ, countArgs...).Scan(&total); err != nil {
+	if len(out) < c.whole {
+		return out, len(out), nil
+	}
+	if err := tx.queryRow(ctx, c.q, c.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	return out, total, nil

@@ -97,7 +97,7 @@ func (tx *Tx) FindWebhooks(ctx context.Context, accountID int64, f inbox.Webhook
 		w.add("disabled_at IS NULL")
 	}
 	out, _, err := list(ctx, tx, `SELECT `+webhookColumns+` FROM webhooks WHERE `+w.sql()+` ORDER BY id`,
-		w.args, "", nil, scanWebhook)
+		w.args, count{}, scanWebhook)
 	return out, err
 }
 
@@ -110,7 +110,7 @@ func (tx *Tx) FindEnabledWebhooks(ctx context.Context, accountIDs []int64) ([]*i
 	w.in("account_id", accountIDs)
 	w.add("disabled_at IS NULL")
 	out, _, err := list(ctx, tx, `SELECT `+webhookColumns+` FROM webhooks WHERE `+w.sql()+` ORDER BY id`,
-		w.args, "", nil, scanWebhook)
+		w.args, count{}, scanWebhook)
 	return out, err
 }
 

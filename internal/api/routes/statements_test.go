@@ -300,7 +300,8 @@ var notLists = map[string]string{
 // TestStatementsPerPage checks that a listing's work does not grow with its
 // page: for every listing route of both dialects, a page of one world's rows
 // and a full page of a hundred-row world's run the same number of SQL
-// statements. A statement per row (a lookup of each row's sender, contact,
+// statements, but for the COUNT of the total, which a page that holds every
+// match does without. A statement per row (a lookup of each row's sender, contact,
 // attachments…) fails it. A read route added to either dialect fails it until
 // it is in listRequests or notLists.
 func TestStatementsPerPage(t *testing.T) {
@@ -356,8 +357,12 @@ func TestStatementsPerPage(t *testing.T) {
 				t.Fatalf("the hundred-row page (%d bytes) is not much larger than the one-row page (%d bytes)",
 					len(body100), len(body1))
 			}
-			if n1 != n100 {
-				t.Errorf("statements: %d for the one-row page, %d for the hundred-row page; want the same", n1, n100)
+			// A page that holds every match (the one-row page) takes its
+			// total from its own length instead of a COUNT (sqlstore.list),
+			// so it may run exactly one statement less; a statement per row
+			// would add ninety-nine.
+			if n1 != n100 && n1+1 != n100 {
+				t.Errorf("statements: %d for the one-row page, %d for the hundred-row page; want the same, or one more (its COUNT) for the hundred-row page", n1, n100)
 			}
 			t.Logf("%d statements; %d and %d bytes", n1, len(body1), len(body100))
 		})
