@@ -221,8 +221,9 @@ type TxCounts struct {
 	Auth          int // token lookups
 	RateLimit     int // rate-limit counter flushes
 	// Statements counts the SQL statements of the requests' own
-	// transactions (a store that does not count them reports 0).
-	Statements int
+	// transactions (a store that does not count them reports 0); Totals
+	// those of them that counted a listing's total.
+	Statements, Totals int
 }
 
 // NewCountingStore wraps s.
@@ -245,7 +246,7 @@ func (s *CountingStore) Counts() TxCounts {
 // Update implements inbox.Store.
 func (s *CountingStore) Update(ctx context.Context, fn func(inbox.Tx) error) error {
 	var kind txKind
-	var n int
+	var n statementCount
 	err := s.Store.Update(ctx, func(tx inbox.Tx) error { return counted(tx, &kind, &n, fn) })
 	s.count(kind, true, n)
 	return err
@@ -254,7 +255,7 @@ func (s *CountingStore) Update(ctx context.Context, fn func(inbox.Tx) error) err
 // View implements inbox.Store.
 func (s *CountingStore) View(ctx context.Context, fn func(inbox.Tx) error) error {
 	var kind txKind
-	var n int
+	var n statementCount
 	err := s.Store.View(ctx, func(tx inbox.Tx) error { return counted(tx, &kind, &n, fn) })
 	s.count(kind, false, n)
 	return err
@@ -262,25 +263,31 @@ func (s *CountingStore) View(ctx context.Context, fn func(inbox.Tx) error) error
 
 // statementCounter is what a store's transaction offers to count its
 // statements (sqlstore.Tx does).
-type statementCounter interface{ Statements() int }
+type statementCounter interface {
+	Statements() int
+	Totals() int
+}
+
+// statementCount is what one transaction ran.
+type statementCount struct{ statements, totals int }
 
 // counted runs fn on tx and sets *n to the statements it ran: the difference
 // of the transaction's count, since a transaction SQLite's group commit
 // shares runs other callers' work too. A retried fn counts its last run.
-func counted(tx inbox.Tx, kind *txKind, n *int, fn func(inbox.Tx) error) error {
+func counted(tx inbox.Tx, kind *txKind, n *statementCount, fn func(inbox.Tx) error) error {
 	sc, ok := tx.(statementCounter)
-	before := 0
+	var before statementCount
 	if ok {
-		before = sc.Statements()
+		before = statementCount{sc.Statements(), sc.Totals()}
 	}
 	err := fn(&countingTx{Tx: tx, kind: kind})
 	if ok {
-		*n = sc.Statements() - before
+		*n = statementCount{sc.Statements() - before.statements, sc.Totals() - before.totals}
 	}
 	return err
 }
 
-func (s *CountingStore) count(kind txKind, write bool, statements int) {
+func (s *CountingStore) count(kind txKind, write bool, n statementCount) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -295,7 +302,8 @@ func (s *CountingStore) count(kind txKind, write bool, statements int) {
 	default:
 		s.counts.Reads++
 	}
-	s.counts.Statements += statements
+	s.counts.Statements += n.statements
+	s.counts.Totals += n.totals
 }
 
 type txKind int

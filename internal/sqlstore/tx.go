@@ -29,14 +29,20 @@ type Tx struct {
 	// wroteEvents is set once the transaction wrote to the outbox: its
 	// commit wakes this process's outbox readers (notify.go).
 	wroteEvents bool
-	// statements counts the statements run (Statements).
-	statements int
+	// statements counts the statements run (Statements); totals those of
+	// them that counted a listing's total (Totals).
+	statements, totals int
 }
 
 // Statements returns how many statements the transaction has run so far, so
 // that a test can check that a request's work does not grow with its page.
 // A transaction is used by one goroutine at a time, so a plain counter does.
 func (tx *Tx) Statements() int { return tx.statements }
+
+// Totals returns how many of those statements counted a listing's total: a
+// first page holding fewer rows than its limit needs none (list), so a test
+// comparing pages of different sizes tells them from per-row work.
+func (tx *Tx) Totals() int { return tx.totals }
 
 // Now returns the transaction's time.
 func (tx *Tx) Now() time.Time { return tx.now }
@@ -268,6 +274,7 @@ func list[T any](ctx context.Context, tx *Tx, q string, args []any, c count,
 	if len(out) < c.whole {
 		return out, len(out), nil
 	}
+	tx.totals++
 	if err := tx.queryRow(ctx, c.q, c.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
