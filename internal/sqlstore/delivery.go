@@ -100,8 +100,7 @@ func (tx *Tx) createDeliveries(ctx context.Context, ds []*inbox.Delivery) error 
 	q.WriteString(`
 		ON CONFLICT (webhook_id, event_seq, event) DO NOTHING
 		RETURNING id, webhook_id, event_seq, event`)
-	// Not prepared: a statement per row count would crowd the cache.
-	rows, err := tx.tx.QueryContext(tx.stmtContext(ctx), rebind(tx.engine, q.String()), args...)
+	rows, err := tx.queryOnce(ctx, q.String(), args...)
 	if err != nil {
 		return normalize(err)
 	}
@@ -353,7 +352,7 @@ func (tx *Tx) completeDeliveries(ctx context.Context, ds []*inbox.Delivery, ats 
 		WHERE webhook_deliveries.account_id = v.column2 AND webhook_deliveries.id = v.column1
 			AND webhook_deliveries.state = 'pending'
 		RETURNING webhook_deliveries.id`)
-	rows, err := tx.tx.QueryContext(tx.stmtContext(ctx), rebind(tx.engine, q.String()), args...)
+	rows, err := tx.queryOnce(ctx, q.String(), args...)
 	if err != nil {
 		return normalize(err)
 	}
@@ -404,6 +403,6 @@ func (tx *Tx) completeDeliveries(ctx context.Context, ds []*inbox.Delivery, ats 
 		return nil
 	}
 	// Not prepared: a statement per row count would crowd the cache.
-	_, err = tx.tx.ExecContext(tx.stmtContext(ctx), rebind(tx.engine, q.String()), args...)
+	_, err = tx.execOnce(ctx, q.String(), args...)
 	return normalize(err)
 }

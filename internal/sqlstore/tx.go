@@ -74,6 +74,19 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, rebind(tx.engine, q), args...)
 }
 
+// queryOnce and execOnce run a statement whose text is built for one call
+// (a multi-row VALUES list) without preparing it: a statement per row count
+// would crowd the cache. They count like the others.
+func (tx *Tx) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	tx.statements++
+	return tx.tx.QueryContext(tx.stmtContext(ctx), rebind(tx.engine, q), args...)
+}
+
+func (tx *Tx) execOnce(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	tx.statements++
+	return tx.tx.ExecContext(tx.stmtContext(ctx), rebind(tx.engine, q), args...)
+}
+
 // stmtContext is the context a statement runs with.
 func (tx *Tx) stmtContext(ctx context.Context) context.Context {
 	if tx.shared {
